@@ -1,0 +1,91 @@
+package dev.pinnedmemory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One allocation from a backend, with the state machine that makes release exactly-once:
+ * {@code IN_USE <-> IDLE -> FREED}. Also the {@link java.lang.ref.Cleaner} action of the object
+ * that owns it, so it must never reference that object. Thread-safe.
+ */
+final class NativeBlock implements Runnable {
+
+    static final int IN_USE = 0;
+    static final int IDLE = 1;
+    static final int FREED = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(NativeBlock.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Who is told when the block is freed or leaks: a pool, or the standalone owner. */
+    interface Owner {
+        void freed(NativeBlock block);
+
+        void leaked(NativeBlock block);
+    }
+
+    private final Arena arena;
+    final MemorySegment segment;
+    final Owner owner;
+    final int generation;
+    final String description;
+    private volatile int state;
+    /** Where it was allocated or last rented; PARANOID only. */
+    volatile Throwable site;
+
+    NativeBlock(Arena arena, MemorySegment segment, Owner owner, int generation, String description) {
+        this.arena = arena;
+        this.segment = segment;
+        this.owner = owner;
+        this.generation = generation;
+        this.description = description;
+    }
+
+    int state() {
+        return state;
+    }
+
+    void markInUse() {
+        STATE.setRelease(this, IN_USE);
+    }
+
+    boolean transition(int from, int to) {
+        return STATE.compareAndSet(this, from, to);
+    }
+
+    /** Frees the memory if no one has; {@return whether this call freed it} */
+    boolean free() {
+        int current;
+        do {
+            current = state;
+            if (current == FREED) {
+                return false;
+            }
+        } while (!STATE.compareAndSet(this, current, FREED));
+        arena.close();
+        owner.freed(this);
+        return true;
+    }
+
+    /** The Cleaner action: the owning object became unreachable. */
+    @Override
+    public void run() {
+        int before = state;
+        if (free() && before == IN_USE) {
+            owner.leaked(this);
+        }
+    }
+
+    long byteSize() {
+        return segment.byteSize();
+    }
+}

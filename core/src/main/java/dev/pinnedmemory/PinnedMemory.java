@@ -1,0 +1,53 @@
+package dev.pinnedmemory;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Memory whose address does not move while it is pinned: the Java view of the specification's
+ * {@code IPinnedMemory<T>}.
+ *
+ * <p>Ownership: whoever obtains an instance owns it and must {@link #close()} it (or
+ * {@link #unpin()}, which is the same release); a buffer rented from a pool goes back to that
+ * pool. {@link #segment()} and {@link #address()} are valid only while {@link #isPinned()} is
+ * true; afterwards every access through this object or through a segment obtained from it
+ * throws {@link IllegalStateException} instead of touching freed memory.
+ *
+ * @implSpec Implementations make {@code unpin()} and {@code close()} idempotent and safe to
+ *     call from any thread; reads and writes of the contents are not synchronised, so one
+ *     thread at a time (or external synchronisation) should touch the bytes.
+ * @param <A> the primitive array type of the elements, e.g. {@code float[]}
+ */
+public interface PinnedMemory<A> extends AutoCloseable {
+
+    /** {@return a bounds-checked view of the pinned bytes; valid while pinned} */
+    MemorySegment segment();
+
+    /**
+     * {@return the native address of the first element, for a DMA engine or native call}
+     *
+     * @throws IllegalStateException if the memory is no longer pinned
+     * @throws UnsupportedOperationException for heap memory that was deliberately not pinned
+     *     ({@link PinningStrategy#NONE})
+     */
+    long address();
+
+    /** {@return the number of elements} */
+    int length();
+
+    /** {@return the element type} */
+    ElementType<A> elementType();
+
+    /**
+     * {@return whether the memory is pinned now}: its address is stable and it has not been
+     * released. Whether it is also page-locked by the operating system is a property of the
+     * backend ({@link dev.pinnedmemory.backend.PageLockingBackend#pageLocked()}).
+     */
+    boolean isPinned();
+
+    /** Releases the pinned memory; a second call does nothing. */
+    void unpin();
+
+    /** Releases the pinned memory, like {@link #unpin()}; a second call does nothing. */
+    @Override
+    void close();
+}

@@ -1,0 +1,54 @@
+package dev.pinnedmemory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs {@code count} allocations on a few short-lived threads, so that first touch and page-locking
+ * of separate buffers proceed in parallel (as RAPIDS RMM and PyTorch's
+ * {@code pinned_num_register_threads} do). Stops at the first failure and rethrows it. Stateless.
+ */
+final class Warmup {
+
+    private Warmup() {
+    }
+
+    static void run(int threads, int count, Runnable allocation) {
+        AtomicInteger remaining = new AtomicInteger(count);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            while (failure.get() == null && remaining.getAndDecrement() > 0) {
+                try {
+                    allocation.run();
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        List<Thread> started = new ArrayList<>(threads - 1);
+        for (int i = 1; i < threads; i++) {
+            started.add(Thread.ofPlatform().name("pinned-memory-warmup-" + i).daemon().start(worker));
+        }
+        worker.run();
+        boolean interrupted = false;
+        for (Thread thread : started) {
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeException error = failure.get();
+        if (error != null) {
+            throw error;
+        }
+    }
+}

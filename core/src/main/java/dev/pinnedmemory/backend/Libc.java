@@ -1,0 +1,152 @@
+package dev.pinnedmemory.backend;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The few libc calls the {@code mlock} backend needs, bound through the FFM {@link Linker} with
+ * {@code errno} captured. Linux only (the constants are Linux's). Stateless; thread-safe.
+ */
+final class Libc {
+
+    static final int ENOMEM = 12;
+    static final int EPERM = 1;
+    static final int EAGAIN = 11;
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_PRIVATE = 2;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int RLIMIT_MEMLOCK = 8;
+    private static final int SC_PAGESIZE = 30;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MUNMAP = bind("munmap",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MLOCK = bind("mlock",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MUNLOCK = bind("munlock",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle GETRLIMIT = bind("getrlimit",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle SYSCONF = LINKER.downcallHandle(LINKER.defaultLookup().find("sysconf").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+    /** The result of a call: its return value and the errno it left. */
+    record Result(long value, int errno) {
+        boolean failed() {
+            return value == -1;
+        }
+    }
+
+    private Libc() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        SymbolLookup lookup = LINKER.defaultLookup();
+        MemorySegment symbol = lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: no symbol " + name));
+        // With captureCallState the handle takes the capture segment as its first argument.
+        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
+    }
+
+    static long pageSize() {
+        try {
+            return (long) SYSCONF.invokeExact(SC_PAGESIZE);
+        } catch (Throwable t) {
+            throw new IllegalStateException("sysconf(_SC_PAGESIZE) failed", t);
+        }
+    }
+
+    /** {@return mmap's address, or a result with value -1 and errno} */
+    static Result mmapAnonymous(long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment address = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, bytes,
+                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+            return new Result(address.address(), (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static Result munmap(long address, long bytes) {
+        return call(MUNMAP, address, bytes);
+    }
+
+    static Result mlock(long address, long bytes) {
+        return call(MLOCK, address, bytes);
+    }
+
+    static Result munlock(long address, long bytes) {
+        return call(MUNLOCK, address, bytes);
+    }
+
+    /** {@return the soft RLIMIT_MEMLOCK in bytes, or -1 for unlimited or unknown} */
+    static long memlockLimit() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment limit = arena.allocate(ValueLayout.JAVA_LONG, 2);
+            int rc = (int) GETRLIMIT.invokeExact(state, RLIMIT_MEMLOCK, limit);
+            long soft = limit.getAtIndex(ValueLayout.JAVA_LONG, 0);
+            return rc != 0 || soft < 0 ? -1 : soft;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static String errorName(int errno) {
+        String name = switch (errno) {
+            case ENOMEM -> "ENOMEM";
+            case EPERM -> "EPERM";
+            case EAGAIN -> "EAGAIN";
+            case 22 -> "EINVAL";
+            default -> "errno";
+        };
+        return name + " (errno " + errno + ": " + strerror(errno) + ")";
+    }
+
+    private static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "unknown";
+        }
+    }
+
+    private static Result call(MethodHandle handle, long address, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) handle.invokeExact(state, MemorySegment.ofAddress(address), bytes);
+            return new Result(rc, rc == 0 ? 0 : (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

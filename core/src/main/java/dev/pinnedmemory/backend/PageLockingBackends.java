@@ -1,0 +1,109 @@
+package dev.pinnedmemory.backend;
+
+import dev.pinnedmemory.PageLockingUnavailableException;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Chooses a {@link PageLockingBackend}: {@code auto} tries {@code cuda}, then {@code mlock}, then
+ * {@code unlocked}, recording why each was skipped; a named backend is used or fails with the
+ * reason. Never throws because JCuda, its natives, a driver or a device are missing.
+ * Stateless; thread-safe.
+ */
+public final class PageLockingBackends {
+
+    private static final System.Logger LOG = System.getLogger(PageLockingBackends.class.getName());
+
+    private PageLockingBackends() {
+    }
+
+    /** {@return the {@code unlocked} backend: always available, never page-locked} */
+    public static PageLockingBackend unlocked() {
+        return UnlockedBackend.INSTANCE;
+    }
+
+    /**
+     * Chooses a backend.
+     *
+     * @param kind what is asked for
+     * @param requirePageLocked whether ending up with {@code unlocked} is an error
+     * @return the backend and the report of the choice
+     * @throws PageLockingUnavailableException when the named backend cannot work here, or when
+     *     page-locking is required and no page-locking backend works; the message names every
+     *     reason and the fix
+     */
+    public static BackendSelection select(BackendKind kind, boolean requirePageLocked) {
+        Map<String, String> skipped = new LinkedHashMap<>();
+        CudaRuntime.Probe cuda = null;
+        if (kind == BackendKind.AUTO || kind == BackendKind.CUDA) {
+            cuda = probeCuda();
+            if (cuda.problem() == null) {
+                return chosen(new CudaBackend(), kind, skipped, cuda);
+            }
+            skipped.put("cuda", cuda.problem());
+            if (kind == BackendKind.CUDA) {
+                throw unavailable(kind, skipped, "use pinned-memory.backend=auto or mlock where there is no CUDA driver or device");
+            }
+        }
+        if (kind == BackendKind.AUTO || kind == BackendKind.MLOCK) {
+            String problem = probeMlock();
+            if (problem == null) {
+                return chosen(MlockBackend.INSTANCE, kind, skipped, cuda);
+            }
+            skipped.put("mlock", problem);
+            if (kind == BackendKind.MLOCK) {
+                throw unavailable(kind, skipped, "grant CAP_IPC_LOCK or raise RLIMIT_MEMLOCK, or use pinned-memory.backend=auto");
+            }
+        }
+        if (requirePageLocked) {
+            throw unavailable(kind, skipped, kind == BackendKind.UNLOCKED
+                    ? "backend 'unlocked' never page-locks: drop pinned-memory.require-page-locked or choose auto, cuda or mlock"
+                    : "grant CAP_IPC_LOCK or raise RLIMIT_MEMLOCK (ulimit -l / LimitMEMLOCK=), install a CUDA driver, "
+                    + "or set pinned-memory.require-page-locked=false to accept unlocked memory");
+        }
+        return chosen(UnlockedBackend.INSTANCE, kind, skipped, cuda);
+    }
+
+    private static BackendSelection chosen(PageLockingBackend backend, BackendKind kind, Map<String, String> skipped,
+                                           CudaRuntime.Probe cuda) {
+        BackendReport report = new BackendReport(backend.name(), backend.pageLocked(), kind.configName(), skipped,
+                cuda == null ? -1 : cuda.deviceCount(), cuda == null ? null : cuda.deviceName());
+        LOG.log(System.Logger.Level.INFO, "pinned-memory backend: {0} (requested {1})", report.summary(), kind.configName());
+        return new BackendSelection(backend, report);
+    }
+
+    private static PageLockingUnavailableException unavailable(BackendKind kind, Map<String, String> skipped, String fix) {
+        StringBuilder message = new StringBuilder("page-locked memory unavailable for backend '")
+                .append(kind.configName()).append("'");
+        skipped.forEach((backend, why) -> message.append("; ").append(backend).append(": ").append(why));
+        return new PageLockingUnavailableException(message.append(". Fix: ").append(fix).toString(), Map.copyOf(skipped));
+    }
+
+    private static CudaRuntime.Probe probeCuda() {
+        try {
+            Class.forName("jcuda.runtime.JCuda", false, PageLockingBackends.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return new CudaRuntime.Probe(-1, null, "JCuda not on the class path");
+        }
+        try {
+            return CudaRuntime.probe();
+        } catch (LinkageError e) {
+            return new CudaRuntime.Probe(-1, null, "JCuda natives did not load: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return new CudaRuntime.Probe(-1, null, "CUDA probe failed: " + e);
+        }
+    }
+
+    private static String probeMlock() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return "mlock backend supports Linux only (os.name " + System.getProperty("os.name") + ")";
+        }
+        try {
+            return MlockBackend.INSTANCE.probe();
+        } catch (LinkageError | RuntimeException e) {
+            return "libc binding failed: " + e;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.pinnedmemory;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MemoryBudgetTests {
+
+    private static PinnedMemoryPool<byte[]> pool(MemoryBudget budget, String name, int initial) {
+        return PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4096).initialSize(initial).maxSize(4)
+                .backend(Backends.MLOCK).budget(budget).name(name).build();
+    }
+
+    @Test
+    void rentsAcrossPoolsShouldStopAtTheLimitWithRequestedUsedAndLimit() {
+        MemoryBudget budget = new MemoryBudget(3 * 4096);
+        try (PinnedMemoryPool<byte[]> a = pool(budget, "a", 2); PinnedMemoryPool<byte[]> b = pool(budget, "b", 0)) {
+            PinnedBuffer<byte[]> fromB = b.rent();
+            assertThatThrownBy(b::rent).isInstanceOf(MemoryBudgetExceededException.class)
+                    .hasMessage("pinned memory budget exceeded: requested 4096 bytes, used 12288 bytes, limit 12288 bytes (pinned-memory.max-total-size)")
+                    .satisfies(e -> {
+                        MemoryBudgetExceededException budgetError = (MemoryBudgetExceededException) e;
+                        assertThat(budgetError.requestedBytes()).isEqualTo(4096);
+                        assertThat(budgetError.usedBytes()).isEqualTo(12288);
+                        assertThat(budgetError.limitBytes()).isEqualTo(12288);
+                    });
+            assertThat(b.stats().misses()).isEqualTo(1);
+            assertThat(b.stats().inUse()).isEqualTo(1);
+            fromB.close();
+            try (PinnedBuffer<byte[]> fromA = a.rent()) {
+                assertThat(fromA.length()).isEqualTo(4096);
+                assertThat(budget.usedBytes()).isEqualTo(3 * 4096);
+            }
+        }
+        assertThat(budget.usedBytes()).isZero();
+    }
+
+    @Test
+    void resizeOverTheBudgetShouldBeRefusedBeforeAnythingIsFreed() {
+        MemoryBudget budget = new MemoryBudget(4 * 4096);
+        try (PinnedMemoryPool<byte[]> pool = pool(budget, "r", 2)) {
+            assertThatThrownBy(() -> pool.resize(3 * 4096)).isInstanceOf(MemoryBudgetExceededException.class)
+                    .hasMessageContaining("requested 24576 bytes");
+            PoolStats stats = pool.stats();
+            assertThat(stats.bufferLength()).isEqualTo(4096);
+            assertThat(stats.idle()).isEqualTo(2);
+            assertThat(stats.pinnedBytes()).isEqualTo(2 * 4096);
+            pool.resize(2 * 4096);
+            assertThat(pool.stats().idle()).isEqualTo(2);
+            assertThat(budget.usedBytes()).isEqualTo(4 * 4096);
+        }
+    }
+
+    @Test
+    void aPoolWhoseInitialBuffersExceedTheBudgetShouldNotStart() {
+        MemoryBudget budget = new MemoryBudget(4096);
+        assertThatThrownBy(() -> pool(budget, "big", 2)).isInstanceOf(MemoryBudgetExceededException.class)
+                .hasMessageContaining("requested 8192 bytes");
+        assertThat(budget.usedBytes()).isZero();
+        assertThatThrownBy(() -> new MemoryBudget(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("limitBytes: -1 (expected: >= 0, 0 for unlimited)");
+    }
+}

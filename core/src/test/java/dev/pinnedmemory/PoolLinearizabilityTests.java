@@ -1,0 +1,85 @@
+package dev.pinnedmemory;
+
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.Validate;
+import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * Lincheck model checking of rent / return / resize / stats. A renter that found a foreign mark in
+ * its buffer would break linearizability (every sequential history rents cleared buffers), so two
+ * holders of one buffer are caught. Counters are striped by design (no shared atomic on the hot
+ * path), so {@code stats} is exact only when the pool is quiet: {@link #quietPoolAddsUp()} checks
+ * the books after every explored interleaving.
+ */
+@Param(name = "size", gen = IntGen.class, conf = "2:3")
+public class PoolLinearizabilityTests {
+
+    private final PinnedMemoryPool<int[]> pool = PinnedMemoryPool.builder(ElementType.INT).bufferSize(2).maxSize(2)
+            .backend(Backends.UNLOCKED).leakDetection(LeakDetectionLevel.DISABLED).name("lincheck").build();
+    private final ConcurrentLinkedDeque<PinnedBuffer<int[]>> held = new ConcurrentLinkedDeque<>();
+
+    /** {@return what the renter found in its buffer: always 0 with clear-on-return and exclusive ownership} */
+    @Operation
+    public int rent() {
+        PinnedBuffer<int[]> buffer = pool.rent();
+        int found = buffer.segment().get(ValueLayout.JAVA_INT, 0);
+        buffer.segment().set(ValueLayout.JAVA_INT, 0, 7);
+        held.push(buffer);
+        return found;
+    }
+
+    @Operation
+    public boolean giveBack() {
+        PinnedBuffer<int[]> buffer = held.poll();
+        if (buffer == null) {
+            return false;
+        }
+        pool.returnBuffer(buffer);
+        return true;
+    }
+
+    @Operation
+    public void resize(@Param(name = "size") int size) {
+        pool.resize(size);
+    }
+
+    /**
+     * Reads stats concurrently with everything else. Its result is not compared: counters are
+     * striped, so a buffer in the middle of a return is briefly neither idle nor in use (Lincheck
+     * finds that interleaving at once). {@link #quietPoolAddsUp()} checks the same numbers exactly
+     * whenever the pool is quiet.
+     */
+    @Operation
+    public void stats() {
+        PoolStats stats = pool.stats();
+        if (stats.inUse() < 0 || stats.idle() < 0 || stats.idle() > stats.maxSize() || stats.inUse() > 8) {
+            throw new IllegalStateException("impossible stats: " + stats);
+        }
+    }
+
+    @Validate
+    public void quietPoolAddsUp() {
+        PoolStats stats = pool.stats();
+        if (stats.allocated() != stats.idle() + stats.inUse() || stats.rents() != stats.returns() + stats.inUse()
+                || stats.inUse() != held.size() || stats.idle() > stats.maxSize()
+                || stats.pinnedBytes() != (long) stats.idle() * stats.bufferBytes() + heldBytes()) {
+            throw new IllegalStateException("books do not add up: " + stats + ", held " + held.size());
+        }
+    }
+
+    private long heldBytes() {
+        return held.stream().mapToLong(PinnedBuffer::byteSize).sum();
+    }
+
+    @Test
+    void rentReturnResizeAndStatsShouldBeLinearizable() {
+        new ModelCheckingOptions().iterations(Integer.getInteger("lincheck.iterations", 8)).invocationsPerIteration(200).threads(2).actorsPerThread(3)
+                .actorsBefore(1).actorsAfter(1).check(PoolLinearizabilityTests.class);
+    }
+}

@@ -132,7 +132,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         PinnedBuffer<A> buffer;
         while ((buffer = idle.poll(start)) != null) {
             NativeBlock block = buffer.block;
-            if (block.generation == current.generation()) {
+            // A resize may have finished since 'current' was read: re-read before discarding.
+            if (block.generation == current.generation() || block.generation == (current = shape).generation()) {
                 block.markInUse();
                 hits.increment();
                 recordSite(block);

@@ -86,6 +86,8 @@ class PoolStressTests {
             }
             assertThat(failures).isEmpty();
             PoolStats quiet = pool.stats();
+            System.out.printf("stress: %d s, %d renters: %d rent/fill/verify/return cycles, %d resizes, %s%n",
+                    SECONDS, RENTERS, operations.get(), resizes.get(), quiet);
             assertThat(quiet.inUse()).isZero();
             assertThat(quiet.allocated()).isEqualTo(quiet.idle() + quiet.inUse());
             assertThat(quiet.rents()).isEqualTo(quiet.returns() + quiet.inUse() + quiet.leaks());

@@ -108,6 +108,16 @@ public final class PinnedMemoryHelper implements AutoCloseable {
         return report;
     }
 
+    /** {@return standalone buffers and pinned arrays from this helper that leaked (pools count their own)} */
+    public long leakCount() {
+        return owner.leaks();
+    }
+
+    /** {@return the leak detection level of this helper and its pools} */
+    public LeakDetectionLevel leakDetection() {
+        return leakDetection;
+    }
+
     /** {@return the strategy selector} */
     public PinningStrategySelector selector() {
         return selector;

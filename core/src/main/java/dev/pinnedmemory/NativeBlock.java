@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.PageLockingBackend;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -34,6 +36,7 @@ final class NativeBlock implements Runnable {
     }
 
     private final Arena arena;
+    private final PageLockingBackend backend;
     final MemorySegment segment;
     final Owner owner;
     final int generation;
@@ -42,8 +45,10 @@ final class NativeBlock implements Runnable {
     /** Where it was allocated or last rented; PARANOID only. */
     volatile Throwable site;
 
-    NativeBlock(Arena arena, MemorySegment segment, Owner owner, int generation, String description) {
+    NativeBlock(Arena arena, PageLockingBackend backend, MemorySegment segment, Owner owner, int generation,
+                String description) {
         this.arena = arena;
+        this.backend = backend;
         this.segment = segment;
         this.owner = owner;
         this.generation = generation;
@@ -62,7 +67,10 @@ final class NativeBlock implements Runnable {
         return STATE.compareAndSet(this, from, to);
     }
 
-    /** Frees the memory if no one has; {@return whether this call freed it} */
+    /**
+     * Frees the memory if no one has: the backend gives pages and locks back now, the arena (and
+     * with it the address range) is closed by the {@link Reclaimer}. {@return whether this call freed it}
+     */
     boolean free() {
         int current;
         do {
@@ -71,8 +79,12 @@ final class NativeBlock implements Runnable {
                 return false;
             }
         } while (!STATE.compareAndSet(this, current, FREED));
-        arena.close();
-        owner.freed(this);
+        try {
+            backend.decommit(segment);
+        } finally {
+            Reclaimer.close(arena);
+            owner.freed(this);
+        }
         return true;
     }
 

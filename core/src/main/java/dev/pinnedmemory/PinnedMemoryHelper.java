@@ -233,7 +233,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
             throw new PinnedMemoryException("could not allocate " + description + " from backend '"
                     + backend.name() + "': " + e.getMessage(), bytes, e);
         }
-        NativeBlock block = new NativeBlock(arena, segment, owner, 0, description);
+        NativeBlock block = new NativeBlock(arena, backend, segment, owner, 0, description);
         if (leakDetection == LeakDetectionLevel.PARANOID) {
             block.site = new Throwable("allocated here");
         }

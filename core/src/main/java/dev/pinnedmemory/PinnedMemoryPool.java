@@ -363,7 +363,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         }
         String description = "buffer of " + target.length() + " " + type + " elements (" + bytes
                 + " bytes) rented from pool '" + name + "'";
-        NativeBlock block = new NativeBlock(arena, segment, accounting, target.generation(), description);
+        NativeBlock block = new NativeBlock(arena, backend, segment, accounting, target.generation(), description);
         pinnedBytes.addAndGet(bytes);
         PinnedBuffer<A> buffer = new PinnedBuffer<>(type, target.length(), block, this);
         LeakDetector.CLEANER.register(buffer, block);

@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A test backend over another one that counts allocations and frees, fails on chosen calls, and
- * notices a double free (an address freed that is not live).
+ * A test backend over another one that counts allocations, frees ({@code decommit}) and arena
+ * closes, fails on chosen calls, and notices a double free (an address freed that is not live).
  */
 final class CountingBackend implements PageLockingBackend {
 
@@ -20,6 +20,7 @@ final class CountingBackend implements PageLockingBackend {
     private final AtomicLong allocations = new AtomicLong();
     private final AtomicLong frees = new AtomicLong();
     private final AtomicLong doubleFrees = new AtomicLong();
+    private final AtomicLong reclaimed = new AtomicLong();
     private final Set<Long> live = ConcurrentHashMap.newKeySet();
     private volatile int failOnCall = -1;
     private volatile boolean failFromThenOn;
@@ -61,12 +62,21 @@ final class CountingBackend implements PageLockingBackend {
         long address = segment.address();
         live.add(address);
         allocations.incrementAndGet();
-        return segment.reinterpret(arena, ignored -> {
-            frees.incrementAndGet();
-            if (!live.remove(address)) {
-                doubleFrees.incrementAndGet();
-            }
-        });
+        return segment.reinterpret(arena, ignored -> reclaimed.incrementAndGet());
+    }
+
+    /** The logical free: the library calls it exactly once per block, before the arena is closed. */
+    @Override
+    public void decommit(MemorySegment segment) {
+        frees.incrementAndGet();
+        if (segment.byteSize() > 0 && !live.remove(segment.address())) {
+            doubleFrees.incrementAndGet();
+        }
+        delegate.decommit(segment);
+    }
+
+    long reclaimed() {
+        return reclaimed.get();
     }
 
     long allocations() {

@@ -61,10 +61,17 @@ class PageLockingTests {
     }
 
     @Test
-    void segmentKeptAfterCloseShouldThrowInsteadOfTouchingFreedMemory() {
+    void segmentKeptAfterCloseShouldThrowInsteadOfTouchingFreedMemory() throws InterruptedException {
         PinnedBuffer<int[]> buffer = helper.allocateUnmanaged(ElementType.INT, 16);
         var segment = buffer.segment();
+        segment.set(ValueLayout.JAVA_INT, 0, 99);
         buffer.close();
+        try {
+            assertThat(segment.get(ValueLayout.JAVA_INT, 0)).as("decommitted pages read as zero until reclaimed").isZero();
+        } catch (IllegalStateException alreadyReclaimed) {
+            assertThat(alreadyReclaimed).hasMessageContaining("closed");
+        }
+        assertThat(Reclaimer.awaitIdle(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThatThrownBy(() -> segment.get(ValueLayout.JAVA_INT, 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(buffer::segment).isInstanceOf(IllegalStateException.class).hasMessageContaining("freed");
         assertThatThrownBy(buffer::address).isInstanceOf(IllegalStateException.class);

@@ -25,7 +25,7 @@ class PinnedArrayTests {
     }
 
     @Test
-    void unpinShouldWriteBackReleaseTheLockAndKillTheSegment() {
+    void unpinShouldWriteBackReleaseTheLockAndKillTheSegment() throws InterruptedException {
         long before = LockedMemory.lockedKb();
         int[] data = new int[1 << 20];
         PinnedArray<int[]> pinned = helper.pin(data);
@@ -41,6 +41,7 @@ class PinnedArrayTests {
         assertThat(data[0]).isEqualTo(42);
         assertThat(data[data.length - 1]).isEqualTo(7);
         assertThat(pinned.isPinned()).isFalse();
+        assertThat(Reclaimer.awaitIdle(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThatThrownBy(() -> segment.getAtIndex(ValueLayout.JAVA_INT, 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(pinned::segment).isInstanceOf(IllegalStateException.class).hasMessageContaining("unpinned");
         assertThatThrownBy(pinned::address).isInstanceOf(IllegalStateException.class);

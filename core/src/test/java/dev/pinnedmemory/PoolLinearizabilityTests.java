@@ -20,6 +20,11 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 @Param(name = "size", gen = IntGen.class, conf = "2:3")
 public class PoolLinearizabilityTests {
 
+    static {
+        // Start the reclaimer thread before Lincheck takes over the threads started under it.
+        Reclaimer.pending();
+    }
+
     private final PinnedMemoryPool<int[]> pool = PinnedMemoryPool.builder(ElementType.INT).bufferSize(2).maxSize(2)
             .backend(Backends.UNLOCKED).leakDetection(LeakDetectionLevel.DISABLED).name("lincheck").build();
     private final ConcurrentLinkedDeque<PinnedBuffer<int[]>> held = new ConcurrentLinkedDeque<>();
@@ -79,7 +84,7 @@ public class PoolLinearizabilityTests {
 
     @Test
     void rentReturnResizeAndStatsShouldBeLinearizable() {
-        new ModelCheckingOptions().iterations(Integer.getInteger("lincheck.iterations", 8)).invocationsPerIteration(200).threads(2).actorsPerThread(3)
+        new ModelCheckingOptions().iterations(Integer.getInteger("lincheck.iterations", 6)).invocationsPerIteration(200).threads(2).actorsPerThread(3)
                 .actorsBefore(1).actorsAfter(1).check(PoolLinearizabilityTests.class);
     }
 }

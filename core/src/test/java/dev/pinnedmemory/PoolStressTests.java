@@ -102,6 +102,8 @@ class PoolStressTests {
         assertThat(backend.frees()).isEqualTo(backend.allocations());
         assertThat(backend.doubleFrees()).isZero();
         assertThat(LockedMemory.lockedKb()).isEqualTo(lockedBefore);
+        assertThat(Reclaimer.awaitIdle(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(backend.reclaimed()).isEqualTo(backend.allocations());
     }
 
     @Test

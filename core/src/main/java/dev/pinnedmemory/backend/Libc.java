@@ -41,6 +41,9 @@ final class Libc {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle MUNLOCK = bind("munlock",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = bind("madvise",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final int MADV_DONTNEED = 4;
     private static final MethodHandle GETRLIMIT = bind("getrlimit",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     private static final MethodHandle SYSCONF = LINKER.downcallHandle(LINKER.defaultLookup().find("sysconf").orElseThrow(),
@@ -95,6 +98,17 @@ final class Libc {
 
     static Result munlock(long address, long bytes) {
         return call(MUNLOCK, address, bytes);
+    }
+
+    /** Drops the pages of a private anonymous range: later reads see fresh zero pages. */
+    static Result madviseDontNeed(long address, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(address), bytes, MADV_DONTNEED);
+            return new Result(rc, rc == 0 ? 0 : (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** {@return the soft RLIMIT_MEMLOCK in bytes, or -1 for unlimited or unknown} */

@@ -56,6 +56,16 @@ final class MlockBackend implements PageLockingBackend {
         });
     }
 
+    @Override
+    public void decommit(MemorySegment segment) {
+        if (segment.byteSize() == 0) {
+            return;
+        }
+        long mapped = (segment.byteSize() + pageSize - 1) / pageSize * pageSize;
+        Libc.munlock(segment.address(), mapped);
+        Libc.madviseDontNeed(segment.address(), mapped);
+    }
+
     /** {@return null when a probe lock of {@link #PROBE_BYTES} works, else why not} */
     String probe() {
         Libc.Result map = Libc.mmapAnonymous(PROBE_BYTES);

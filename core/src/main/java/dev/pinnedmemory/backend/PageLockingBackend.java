@@ -33,4 +33,15 @@ public interface PageLockingBackend {
      *     naming the call, the size and the reason
      */
     MemorySegment allocate(long bytes, Arena arena);
+
+    /**
+     * Gives the physical pages and locks of freed memory back to the operating system now, while
+     * its address range stays mapped (reads then see zeros) until its arena is closed, which the
+     * library does on a background thread. The default does nothing: the memory goes back when the
+     * arena closes.
+     *
+     * @param segment a segment returned by {@link #allocate(long, Arena)} whose arena is still open
+     */
+    default void decommit(MemorySegment segment) {
+    }
 }

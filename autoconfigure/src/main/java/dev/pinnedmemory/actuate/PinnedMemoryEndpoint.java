@@ -1,0 +1,112 @@
+package dev.pinnedmemory.actuate;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.pinnedmemory.ElementType;
+import dev.pinnedmemory.PinnedMemoryException;
+import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolStats;
+import dev.pinnedmemory.autoconfigure.PinnedMemoryPools;
+import dev.pinnedmemory.backend.BackendReport;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The {@code pinnedmemory} Actuator endpoint: the backend and every pool's statistics, one pool's
+ * statistics, and resizing a pool ({@code bufferSize} in bytes, e.g. {@code "8MB"}). Technology
+ * independent; {@link PinnedMemoryEndpointWebExtension} adds the HTTP status codes of a refused resize.
+ *
+ * <p>Reads only {@link PoolStats} snapshots; a resize goes through
+ * {@link PinnedMemoryPool#resize(int)}, which leaves the pool unchanged when it fails. Owns no
+ * memory. Thread-safe.
+ */
+@Endpoint(id = "pinnedmemory")
+public class PinnedMemoryEndpoint {
+
+    private final PinnedMemoryPools pools;
+    private final BackendReport backend;
+
+    /**
+     * @param pools the pools to show and resize
+     * @param backend how the pools' backend was chosen
+     */
+    public PinnedMemoryEndpoint(PinnedMemoryPools pools, BackendReport backend) {
+        this.pools = pools;
+        this.backend = backend;
+    }
+
+    /** {@return the backend and every pool's statistics} */
+    @ReadOperation
+    public PinnedMemoryDescriptor pinnedMemory() {
+        Map<String, PoolStats> stats = new LinkedHashMap<>();
+        this.pools.asMap().forEach((name, pool) -> stats.put(name, pool.stats()));
+        return new PinnedMemoryDescriptor(BackendDescriptor.of(this.backend), stats);
+    }
+
+    /** {@return the statistics of pool {@code pool}, or null (404 over HTTP) if there is none} */
+    @ReadOperation
+    public @Nullable PoolStats pool(@Selector String pool) {
+        return this.pools.find(pool).map(PinnedMemoryPool::stats).orElse(null);
+    }
+
+    /**
+     * Resizes pool {@code pool} to buffers of {@code bufferSize} bytes.
+     *
+     * <p>Over HTTP, {@link PinnedMemoryEndpointWebExtension} answers a refusal with 400 or 404 and
+     * a {@link PinnedMemoryError} body instead.
+     *
+     * @param pool the pool's name
+     * @param bufferSize the new buffer size in bytes, e.g. {@code 8MB}; a positive multiple of the
+     *     element size; null (missing) is refused with a reason
+     * @return the pool's statistics after the resize
+     * @throws PoolResizeException naming the reason when the pool is unknown, the size invalid or
+     *     over the budget, or the backend refuses the memory; the pool is then unchanged
+     */
+    @WriteOperation
+    public PoolStats resize(@Selector String pool, @Nullable String bufferSize) {
+        PinnedMemoryPool<?> target = this.pools.find(pool).orElseThrow(() -> new PoolResizeException(
+                PoolResizeException.NOT_FOUND, pool, bufferSize,
+                "no pool named '" + pool + "' (known: " + this.pools.names() + ")"));
+        int elements = elements(target.elementType(), pool, bufferSize);
+        try {
+            target.resize(elements);
+        } catch (PinnedMemoryException | IllegalArgumentException | IllegalStateException ex) {
+            throw badRequest(pool, bufferSize, ex.getMessage());
+        }
+        return target.stats();
+    }
+
+    private static int elements(ElementType<?> type, String pool, @Nullable String bufferSize) {
+        if (bufferSize == null) {
+            throw badRequest(pool, null, "bufferSize is required, e.g. {\"bufferSize\": \"8MB\"}");
+        }
+        DataSize size;
+        try {
+            size = DataSize.parse(bufferSize.trim());
+        } catch (IllegalArgumentException ex) {
+            throw badRequest(pool, bufferSize, "bufferSize must be a data size such as 4096B, 512KB or 8MB");
+        }
+        long bytes = size.toBytes();
+        if (bytes <= 0) {
+            throw badRequest(pool, bufferSize, "bufferSize must be positive");
+        }
+        if (bytes % type.byteSize() != 0) {
+            throw badRequest(pool, bufferSize, "bufferSize must be a multiple of " + type.byteSize() + " bytes (the size of "
+                    + type.configName() + ") but was " + bytes + "B");
+        }
+        if (bytes / type.byteSize() > Integer.MAX_VALUE) {
+            throw badRequest(pool, bufferSize, "bufferSize must be at most " + Integer.MAX_VALUE + " elements");
+        }
+        return (int) (bytes / type.byteSize());
+    }
+
+    private static PoolResizeException badRequest(String pool, @Nullable String value, String reason) {
+        return new PoolResizeException(PoolResizeException.BAD_REQUEST, pool, value, reason);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.pinnedmemory.autoconfigure;
+
+import dev.pinnedmemory.MemoryBudgetExceededException;
+import dev.pinnedmemory.PageLockingUnavailableException;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Turns a pinned memory start-up failure into a report that names the property, the value, the
+ * allowed values and the fix, instead of a bare stack trace: invalid {@code pinned-memory.*}
+ * values (including ones that cannot be converted, such as {@code buffer-size: lots}), page-locking
+ * that is required but unavailable, and initial buffers over {@code max-total-size}.
+ *
+ * <p>Registered in {@code META-INF/spring.factories}; ordered first so that Spring Boot's generic
+ * binding analyzer does not describe our properties less precisely. Stateless; thread-safe.
+ */
+public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Ordered {
+
+    @Override
+    public FailureAnalysis analyze(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            FailureAnalysis analysis = analyzeOne(failure, cause);
+            if (analysis != null) {
+                return analysis;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
+    }
+
+    private static FailureAnalysis analyzeOne(Throwable failure, Throwable cause) {
+        return switch (cause) {
+            case InvalidPinnedMemoryPropertyException invalid -> new FailureAnalysis(
+                    "Invalid pinned memory configuration: " + invalid.getMessage() + ".%n%n    Property: %s%n    Value: %s"
+                            .formatted(invalid.property(), invalid.value()),
+                    invalid.action(), failure);
+            case PageLockingUnavailableException unavailable -> new FailureAnalysis(
+                    "Pinned memory could not be page-locked: " + unavailable.getMessage(),
+                    "Choose a backend that works on this machine with pinned-memory.backend (one of: "
+                            + PinnedMemoryPropertiesValidator.BACKENDS + "; skipped here: " + unavailable.reasons()
+                            + "), make page-locking possible (CAP_IPC_LOCK or a higher RLIMIT_MEMLOCK for mlock, a "
+                            + "CUDA driver and device for cuda), or set pinned-memory.require-page-locked=false to "
+                            + "accept memory that is not page-locked.",
+                    failure);
+            case MemoryBudgetExceededException over -> new FailureAnalysis(
+                    "The initial pinned memory buffers do not fit 'pinned-memory.max-total-size': " + over.getMessage(),
+                    "Raise pinned-memory.max-total-size to at least " + DataSize.ofBytes(over.usedBytes()
+                            + over.requestedBytes()) + " (or 0 for no limit), or lower the pools' initial-size or "
+                            + "buffer-size.",
+                    failure);
+            case BindException bind when bind.getName().toString().startsWith(PinnedMemoryProperties.PREFIX + ".") ->
+                    bindFailure(failure, bind);
+            default -> null;
+        };
+    }
+
+    private static FailureAnalysis bindFailure(Throwable failure, BindException bind) {
+        Object value = (bind.getProperty() != null) ? bind.getProperty().getValue() : null;
+        Throwable reason = (bind.getCause() != null) ? bind.getCause() : bind;
+        while (reason.getCause() != null) {
+            reason = reason.getCause();
+        }
+        Class<?> type = bind.getTarget().getType().resolve(Object.class);
+        String expected = (type == DataSize.class) ? "a data size such as 4096B, 512KB or 4MB"
+                : (type == int.class || type == Integer.class) ? "a whole number"
+                : (type == boolean.class || type == Boolean.class) ? "true or false"
+                : "a value of type " + type.getSimpleName();
+        return new FailureAnalysis(
+                "Invalid pinned memory configuration: '%s' must be %s but was '%s' (%s).".formatted(bind.getName(),
+                        expected, value, reason.getMessage()),
+                "Set " + bind.getName() + " to " + expected + ".", failure);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.pinnedmemory.autoconfigure;
+
+import dev.pinnedmemory.PinnedBuffer;
+import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.metrics.PinnedMemoryPoolMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PinnedMemoryMetricsAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(PinnedMemoryAutoConfiguration.class,
+                    PinnedMemoryMetricsAutoConfiguration.class))
+            .withPropertyValues("pinned-memory.backend=unlocked", "pinned-memory.pools.frames.element-type=float",
+                    "pinned-memory.pools.frames.buffer-size=4KB", "pinned-memory.pools.frames.initial-size=1");
+
+    @Test
+    @SuppressWarnings("try")
+    void metersShouldFollowThePoolStats() {
+        this.runner.run(context -> {
+            MeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(PinnedMemoryPoolMetrics.class).bindTo(registry);
+            @SuppressWarnings("unchecked")
+            PinnedMemoryPool<float[]> frames = context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class);
+            try (PinnedBuffer<float[]> first = frames.rent(); PinnedBuffer<float[]> second = frames.rent()) {
+                assertThat(gauge(registry, "pinned.memory.pool.buffers", "state", "idle")).isZero();
+                assertThat(gauge(registry, "pinned.memory.pool.buffers", "state", "in-use")).isEqualTo(2);
+                assertThat(gauge(registry, "pinned.memory.pool.bytes")).isEqualTo(2 * 4096);
+                assertThat(counter(registry, "pinned.memory.pool.rents", "result", "hit")).isEqualTo(1);
+                assertThat(counter(registry, "pinned.memory.pool.rents", "result", "miss")).isEqualTo(1);
+            }
+            assertThat(gauge(registry, "pinned.memory.pool.buffers", "state", "idle")).isEqualTo(2);
+            assertThat(gauge(registry, "pinned.memory.pool.buffers", "state", "in-use")).isZero();
+            assertThat(counter(registry, "pinned.memory.leaks")).isZero();
+            assertThat(registry.get("pinned.memory.pool.bytes").gauge().getId().getBaseUnit()).isEqualTo("bytes");
+        });
+    }
+
+    @Test
+    void runWithoutMicrometerShouldNotRegisterBinder() {
+        this.runner.withClassLoader(new FilteredClassLoader(MeterBinder.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(PinnedMemoryPoolMetrics.class)
+                        .hasBean("framesPinnedMemoryPool"));
+    }
+
+    @Test
+    void runWhenDisabledShouldNotRegisterBinder() {
+        this.runner.withPropertyValues("pinned-memory.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(PinnedMemoryPoolMetrics.class));
+    }
+
+    @Test
+    void runWithUserBinderShouldKeepIt() {
+        this.runner.withBean("myMetrics", PinnedMemoryPoolMetrics.class,
+                () -> new PinnedMemoryPoolMetrics(new PinnedMemoryPools(java.util.List.of())))
+                .run(context -> assertThat(context).hasSingleBean(PinnedMemoryPoolMetrics.class).hasBean("myMetrics"));
+    }
+
+    private static double gauge(MeterRegistry registry, String name, String... tags) {
+        return registry.get(name).tag("pool", "frames").tags(tags).gauge().value();
+    }
+
+    private static double counter(MeterRegistry registry, String name, String... tags) {
+        return registry.get(name).tag("pool", "frames").tags(tags).functionCounter().count();
+    }
+}

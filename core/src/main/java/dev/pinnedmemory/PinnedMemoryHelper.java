@@ -44,11 +44,8 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     private record Shape(ElementType<?> type, int length) {
     }
 
-    private static final class Shared {
-        static final PinnedMemoryHelper INSTANCE = new PinnedMemoryHelper(PageLockingBackends.select(
-                BackendKind.parse(System.getProperty(BACKEND_PROPERTY, "auto")),
-                Boolean.getBoolean(REQUIRE_PAGE_LOCKED_PROPERTY)));
-    }
+    private static final Object SHARED_LOCK = new Object();
+    private static volatile PinnedMemoryHelper shared;
 
     private final PageLockingBackend backend;
     private final BackendReport report;
@@ -91,11 +88,26 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     /**
      * {@return the process-wide helper on the {@code auto} backend, created at first use}
      *
-     * @throws PageLockingUnavailableException at first use when the system properties ask for a
-     *     backend or page-locking that this machine cannot give
+     * @throws PageLockingUnavailableException when the system properties ask for a backend or
+     *     page-locking that this machine cannot give (on every call, until it can)
+     * @throws IllegalArgumentException when {@value #BACKEND_PROPERTY} names no backend
      */
     public static PinnedMemoryHelper shared() {
-        return Shared.INSTANCE;
+        PinnedMemoryHelper helper = shared;
+        if (helper == null) {
+            synchronized (SHARED_LOCK) {
+                helper = shared;
+                if (helper == null) {
+                    // Not a holder class: a refused selection must throw its own message on every call,
+                    // not a NoClassDefFoundError after the first.
+                    helper = new PinnedMemoryHelper(PageLockingBackends.select(
+                            BackendKind.parse(System.getProperty(BACKEND_PROPERTY, "auto")),
+                            Boolean.getBoolean(REQUIRE_PAGE_LOCKED_PROPERTY)));
+                    shared = helper;
+                }
+            }
+        }
+        return helper;
     }
 
     /** {@return the backend this helper allocates from} */

@@ -1,0 +1,73 @@
+package dev.pinnedmemory.sample;
+
+import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolStats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole service on a random port with the {@code test} profile's small pools (frames 64KB,
+ * labels 4KB, budget 4MB). Subclasses share one application context. After every test both pools
+ * must be quiet and whole: nothing rented, nothing leaked, within the budget, frames back at 64KB.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("test")
+abstract class RunningServiceTests {
+
+    static final int FRAME_BYTES = 64 * 1024;
+    static final long BUDGET_BYTES = 4L * 1024 * 1024;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    @Qualifier("frames")
+    PinnedMemoryPool<float[]> frames;
+
+    @Autowired
+    @Qualifier("labels")
+    PinnedMemoryPool<int[]> labels;
+
+    SampleClient client;
+
+    @BeforeEach
+    void connect() {
+        client = new SampleClient(port);
+    }
+
+    @AfterEach
+    void poolsShouldBeQuietAndWhole() {
+        assertPoolsQuietAndWhole();
+        assertThat(frames.stats().bufferBytes()).as("frames buffer size after the test").isEqualTo(FRAME_BYTES);
+    }
+
+    void assertPoolsQuietAndWhole() {
+        long pinned = 0;
+        for (PinnedMemoryPool<?> pool : new PinnedMemoryPool<?>[] {frames, labels}) {
+            PoolStats stats = pool.stats();
+            assertThat(stats.inUse()).as("%s in use", pool.name()).isZero();
+            assertThat(stats.leaks()).as("%s leaks", pool.name()).isZero();
+            assertThat(stats.allocated()).as("%s allocated", pool.name()).isEqualTo(stats.idle() + stats.inUse());
+            assertThat(stats.rents()).as("%s rents", pool.name()).isEqualTo(stats.returns() + stats.inUse());
+            assertThat(stats.pinnedBytes()).as("%s pinned bytes", pool.name())
+                    .isEqualTo(stats.allocated() * stats.bufferBytes());
+            pinned += stats.pinnedBytes();
+        }
+        assertThat(pinned).as("pinned bytes of all pools").isLessThanOrEqualTo(BUDGET_BYTES);
+    }
+
+    /** Puts frames back to the test profile's size after a test that resized it. */
+    void restoreFrames() {
+        if (frames.stats().bufferBytes() != FRAME_BYTES) {
+            frames.resize(FRAME_BYTES / Float.BYTES);
+        }
+    }
+}

@@ -12,8 +12,19 @@ public final class MemoryBudgetExceededException extends PinnedMemoryException {
     private final long limitBytes;
 
     MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes) {
+        this(requestedBytes, usedBytes, limitBytes, "");
+    }
+
+    /** For a resize: {@code reclaimable} idle bytes of the pool would have been given back first. */
+    MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, long reclaimableBytes,
+                                  String pool) {
+        this(requestedBytes, usedBytes, limitBytes, reclaimableBytes == 0 ? ""
+                : " of which " + reclaimableBytes + " bytes idle in pool '" + pool + "' would be given back");
+    }
+
+    private MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, String detail) {
         super("pinned memory budget exceeded: requested " + requestedBytes + " bytes, used " + usedBytes
-                + " bytes, limit " + limitBytes + " bytes (pinned-memory.max-total-size)", requestedBytes);
+                + " bytes" + detail + ", limit " + limitBytes + " bytes (pinned-memory.max-total-size)", requestedBytes);
         this.usedBytes = usedBytes;
         this.limitBytes = limitBytes;
     }

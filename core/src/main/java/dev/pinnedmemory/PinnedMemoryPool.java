@@ -218,7 +218,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             long needed = (long) initialSize * next.bytes();
             long reclaimable = (long) idle.count() * old.bytes();
             if (!budget.wouldFit(needed, reclaimable)) {
-                throw new MemoryBudgetExceededException(needed, budget.usedBytes() - reclaimable, budget.limitBytes());
+                throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), reclaimable, name);
             }
             List<PinnedBuffer<A>> fresh = allocateIdle(next, initialSize, true);
             shape = next;

@@ -41,7 +41,8 @@ class MemoryBudgetTests {
         MemoryBudget budget = new MemoryBudget(4 * 4096);
         try (PinnedMemoryPool<byte[]> pool = pool(budget, "r", 2)) {
             assertThatThrownBy(() -> pool.resize(3 * 4096)).isInstanceOf(MemoryBudgetExceededException.class)
-                    .hasMessageContaining("requested 24576 bytes");
+                    .hasMessage("pinned memory budget exceeded: requested 24576 bytes, used 8192 bytes of which 8192 bytes"
+                            + " idle in pool 'r' would be given back, limit 16384 bytes (pinned-memory.max-total-size)");
             PoolStats stats = pool.stats();
             assertThat(stats.bufferLength()).isEqualTo(4096);
             assertThat(stats.idle()).isEqualTo(2);

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A bounded, lock-free, allocation-free set of idle objects: one compare-and-set per offer or
- * poll. Each thread starts its search at a slot derived from its id, so threads that rent and
- * return mostly touch their own cache line and get back the buffer they used last (still warm
+ * poll. Each thread starts its search at the slot of its id modulo the capacity, so threads that
+ * rent and return mostly touch their own cache line and get back the buffer they used last (still warm
  * in cache). Thread-safe.
  */
 final class IdleSlots<T> {
@@ -30,8 +30,9 @@ final class IdleSlots<T> {
         if (capacity <= 1) {
             return 0;
         }
-        long mixed = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
-        return (int) ((mixed >>> 33) % capacity);
+        // Not hashed: the threads of a pool are created together with consecutive ids, which a
+        // plain remainder spreads over distinct slots (a hash would collide at random).
+        return (int) (Thread.currentThread().threadId() % capacity);
     }
 
     T poll(int start) {

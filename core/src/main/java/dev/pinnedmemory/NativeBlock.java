@@ -12,7 +12,7 @@ import java.lang.invoke.VarHandle;
  * {@code IN_USE <-> IDLE -> FREED}. Also the {@link java.lang.ref.Cleaner} action of the object
  * that owns it, so it must never reference that object. Thread-safe.
  */
-final class NativeBlock implements Runnable {
+final class NativeBlock extends PaddedState.Padded implements Runnable {
 
     static final int IN_USE = 0;
     static final int IDLE = 1;
@@ -22,7 +22,7 @@ final class NativeBlock implements Runnable {
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(NativeBlock.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(PaddedState.Field.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -41,7 +41,6 @@ final class NativeBlock implements Runnable {
     final Owner owner;
     final int generation;
     final String description;
-    private volatile int state;
     /** Where it was allocated or last rented; PARANOID only. */
     volatile Throwable site;
 

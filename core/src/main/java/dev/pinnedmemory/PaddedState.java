@@ -1,0 +1,25 @@
+package dev.pinnedmemory;
+
+/**
+ * Keeps a block's hot state field on a cache line of its own. Blocks allocated together sit next
+ * to each other on the heap, and two threads renting neighbouring buffers would otherwise write
+ * the same cache line on every rent and return (false sharing). The JVM lays out superclass
+ * fields before subclass fields, so padding in a superclass and in this class brackets the
+ * field. Not for use outside {@link NativeBlock}.
+ */
+@SuppressWarnings("unused")
+abstract class PaddedState {
+    /** Fills the 4-byte hole after a compressed header, where the layout would otherwise put {@code state}. */
+    private int hole;
+    private long before0, before1, before2, before3, before4, before5, before6, before7;
+
+    /** The block's state: see {@link NativeBlock}. Accessed through a VarHandle there. */
+    abstract static class Field extends PaddedState {
+        volatile int state;
+    }
+
+    /** Padding after the field, so the next heap object does not share its line. */
+    abstract static class Padded extends Field {
+        private long after0, after1, after2, after3, after4, after5, after6, after7;
+    }
+}

@@ -26,23 +26,37 @@ final class LockedMemory {
 
     /** {@return whether the smaps entry containing {@code address} reports all its pages locked} */
     static boolean smapsLocked(long address, long bytes) {
+        return smapsKb(address, "Locked:") * 1024 >= bytes;
+    }
+
+    /** {@return a field (e.g. {@code AnonHugePages:}) of the smaps entry containing {@code address}, in kB, or -1} */
+    static long smapsKb(long address, String field) {
         try {
-            var lines = Files.readAllLines(Path.of("/proc/self/smaps"));
             boolean inside = false;
-            for (String line : lines) {
-                if (Character.isDigit(line.charAt(0)) || (line.charAt(0) >= 'a' && line.charAt(0) <= 'f' && line.contains("-"))) {
-                    String[] range = line.split(" ")[0].split("-");
-                    long start = Long.parseUnsignedLong(range[0], 16);
-                    long end = Long.parseUnsignedLong(range[1], 16);
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                int dash = line.indexOf('-');
+                int space = line.indexOf(' ');
+                if (dash > 0 && space > dash && line.substring(0, dash).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                    long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
+                    long end = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
                     inside = address >= start && address < end;
-                } else if (inside && line.startsWith("Locked:")) {
-                    long lockedKb = Long.parseLong(line.substring(7).replace("kB", "").trim());
-                    return lockedKb * 1024 >= bytes;
+                } else if (inside && line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).replace("kB", "").trim());
                 }
             }
-            return false;
+            return -1;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@return whether transparent huge pages are enabled for madvised memory} */
+    static boolean transparentHugePagesAvailable() {
+        try {
+            String mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            return !mode.contains("[never]");
+        } catch (IOException e) {
+            return false;
         }
     }
 }

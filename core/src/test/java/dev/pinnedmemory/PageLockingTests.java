@@ -30,6 +30,21 @@ class PageLockingTests {
     }
 
     @Test
+    void buffersOfTwoMibAndMoreShouldStartOnAHugePageBoundaryAndGetHugePages() {
+        try (PinnedBuffer<byte[]> buffer = helper.allocateUnmanaged(ElementType.BYTE, 4 << 20)) {
+            assertThat(buffer.address() % (2 << 20)).isZero();
+            assertThat(LockedMemory.smapsLocked(buffer.address(), 4 << 20)).isTrue();
+            if (LockedMemory.transparentHugePagesAvailable()) {
+                assertThat(LockedMemory.smapsKb(buffer.address(), "AnonHugePages:")).isGreaterThanOrEqualTo(2048);
+            }
+        }
+        try (PinnedBuffer<byte[]> small = helper.allocateUnmanaged(ElementType.BYTE, (1 << 20) + 1)) {
+            assertThat(small.address() % 4096).isZero();
+            assertThat(LockedMemory.smapsKb(small.address(), "AnonHugePages:")).isZero();
+        }
+    }
+
+    @Test
     void addressShouldStayTheSameAcrossGcAndHeavyAllocation() {
         try (PinnedBuffer<long[]> buffer = helper.allocateUnmanaged(ElementType.LONG, 1024)) {
             long address = buffer.address();

@@ -44,6 +44,7 @@ final class Libc {
     private static final MethodHandle MADVISE = bind("madvise",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final int MADV_DONTNEED = 4;
+    private static final int MADV_HUGEPAGE = 14;
     private static final MethodHandle GETRLIMIT = bind("getrlimit",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     private static final MethodHandle SYSCONF = LINKER.downcallHandle(LINKER.defaultLookup().find("sysconf").orElseThrow(),
@@ -102,9 +103,18 @@ final class Libc {
 
     /** Drops the pages of a private anonymous range: later reads see fresh zero pages. */
     static Result madviseDontNeed(long address, long bytes) {
+        return madvise(address, bytes, MADV_DONTNEED);
+    }
+
+    /** Asks for transparent huge pages on a range (honoured when THP is {@code always} or {@code madvise}). */
+    static Result madviseHugePages(long address, long bytes) {
+        return madvise(address, bytes, MADV_HUGEPAGE);
+    }
+
+    private static Result madvise(long address, long bytes, int advice) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(address), bytes, MADV_DONTNEED);
+            int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(address), bytes, advice);
             return new Result(rc, rc == 0 ? 0 : (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw rethrow(t);

@@ -19,10 +19,15 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     static final int FREED = 2;
 
     private static final VarHandle STATE;
+    private static final VarHandle HITS;
+    private static final VarHandle RETURNS;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(PaddedState.Field.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(PaddedState.Field.class, "state", int.class);
+            HITS = lookup.findVarHandle(PaddedState.Field.class, "hits", long.class);
+            RETURNS = lookup.findVarHandle(PaddedState.Field.class, "returns", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -60,6 +65,24 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
 
     void markInUse() {
         STATE.setRelease(this, IN_USE);
+    }
+
+    /** Counts a rent served from idle; only the renter calls it. */
+    void countHit() {
+        HITS.setOpaque(this, (long) HITS.getOpaque(this) + 1);
+    }
+
+    /** Counts a return; only the returner calls it, before it hands the block on. */
+    void countReturn() {
+        RETURNS.setOpaque(this, (long) RETURNS.getOpaque(this) + 1);
+    }
+
+    long hitCount() {
+        return (long) HITS.getOpaque(this);
+    }
+
+    long returnCount() {
+        return (long) RETURNS.getOpaque(this);
     }
 
     boolean transition(int from, int to) {

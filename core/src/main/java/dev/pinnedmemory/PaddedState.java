@@ -13,9 +13,19 @@ abstract class PaddedState {
     private int hole;
     private long before0, before1, before2, before3, before4, before5, before6, before7;
 
-    /** The block's state: see {@link NativeBlock}. Accessed through a VarHandle there. */
+    /**
+     * The block's state, and what its owner counts while it holds it: see {@link NativeBlock}.
+     * Only the thread that rented the block writes these, and the rent/return hand-off orders
+     * those writes, so they need no atomic instructions and share no line with anyone.
+     */
     abstract static class Field extends PaddedState {
         volatile int state;
+        /** The idle slot it was last rented from: where its return starts looking. A hint. */
+        int slot;
+        /** Rents served by this block while idle (hits), written by the renter (opaque). */
+        long hits;
+        /** Returns of this block, written by the returner before it lets go (opaque). */
+        long returns;
     }
 
     /** Padding after the field, so the next heap object does not share its line. */

@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,8 +27,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link PoolStats#leaks()}. {@link #close()} frees the idle buffers now and every rented buffer
  * when it comes back.
  *
- * <p>Thread-safe: rent and return are lock-free and allocation-free on a hit (one
- * compare-and-set each); resize and close are serialised with each other.
+ * <p>Thread-safe: rent and return are lock-free and allocation-free on a hit: one
+ * compare-and-set on the idle slot each, one on the buffer's state at return, counters kept on the
+ * buffer's own cache line by the thread that holds it; resize and close are serialised with each
+ * other.
  *
  * {@snippet :
  * try (var pool = new PinnedMemoryPool<>(ElementType.FLOAT, 1 << 20, 2, 20);
@@ -59,9 +63,12 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     private final IdleSlots<PinnedBuffer<A>> idle;
     private final Accounting accounting = new Accounting();
     private final Object lifecycle = new Object();
-    private final LongAdder hits = new LongAdder();
+    /** Every block this pool holds (idle or rented): stats() sums their own counters. Touched on allocate and free only. */
+    private final Set<NativeBlock> live = ConcurrentHashMap.newKeySet();
+    /** Counters of blocks already freed. */
+    private final AtomicLong retiredHits = new AtomicLong();
+    private final AtomicLong retiredReturns = new AtomicLong();
     private final LongAdder misses = new LongAdder();
-    private final LongAdder returns = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder leaks = new LongAdder();
     private final AtomicLong pinnedBytes = new AtomicLong();
@@ -105,7 +112,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             throw new MemoryBudgetExceededException((long) initialSize * shape.bytes(), budget.usedBytes(), budget.limitBytes());
         }
         for (PinnedBuffer<A> buffer : allocateIdle(shape, initialSize, false)) {
-            idle.offer(buffer, 0);
+            idle.offer(buffer);
         }
     }
 
@@ -128,20 +135,22 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             throw new IllegalStateException("pool '" + name + "' is closed");
         }
         Shape current = shape;
-        int start = idle.start();
+        int[] home = idle.home();
         PinnedBuffer<A> buffer;
-        while ((buffer = idle.poll(start)) != null) {
+        while ((buffer = idle.poll(home)) != null) {
             NativeBlock block = buffer.block;
             // A resize may have finished since 'current' was read: re-read before discarding.
             if (block.generation == current.generation() || block.generation == (current = shape).generation()) {
                 block.markInUse();
-                hits.increment();
+                block.slot = home[0];
+                block.countHit();
                 recordSite(block);
                 return buffer;
             }
             block.free();
         }
         buffer = allocate(current, false);
+        buffer.block.slot = home[0];
         misses.increment();
         recordSite(buffer.block);
         return buffer;
@@ -173,7 +182,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             }
             return;
         }
-        returns.increment();
+        block.countReturn();
         if (closed || block.generation != shape.generation()) {
             drop(block);
             return;
@@ -181,7 +190,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         if (clearOnReturn) {
             block.segment.fill((byte) 0);
         }
-        if (!idle.offer(buffer, idle.start())) {
+        if (!idle.offer(buffer, block.slot)) {
             drop(block);
             return;
         }
@@ -226,7 +235,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
                 stale.block.free();
             }
             for (PinnedBuffer<A> buffer : fresh) {
-                if (!idle.offer(buffer, 0)) {
+                if (!idle.offer(buffer)) {
                     buffer.block.free();
                 }
             }
@@ -237,10 +246,22 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     /** {@return a snapshot of the pool's state and counters} */
     public PoolStats stats() {
         Shape current = shape;
-        long hitCount = hits.sum();
-        long missCount = misses.sum();
-        long returnCount = returns.sum();
-        long leakCount = leaks.sum();
+        long hitCount;
+        long returnCount;
+        long missCount;
+        long leakCount;
+        synchronized (live) {
+            // Under the lock that frees fold under, so no block is counted twice or not at all.
+            // Misses first: a miss during the scan then can make in-use read low, never high.
+            missCount = misses.sum();
+            leakCount = leaks.sum();
+            hitCount = retiredHits.get();
+            returnCount = retiredReturns.get();
+            for (NativeBlock block : live) {
+                hitCount += block.hitCount();
+                returnCount += block.returnCount();
+            }
+        }
         int inUse = (int) Math.max(0, hitCount + missCount - returnCount - leakCount);
         int idleCount = idle.count();
         return new PoolStats(type.name(), current.length(), current.bytes(), initialSize, maxSize, clearOnReturn,
@@ -307,7 +328,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     private void purgeIdle() {
         Shape current = shape;
         for (PinnedBuffer<A> buffer : idle.drain()) {
-            if (closed || buffer.block.generation != current.generation() || !idle.offer(buffer, 0)) {
+            if (closed || buffer.block.generation != current.generation() || !idle.offer(buffer)) {
                 buffer.block.free();
             }
         }
@@ -364,6 +385,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         String description = "buffer of " + target.length() + " " + type + " elements (" + bytes
                 + " bytes) rented from pool '" + name + "'";
         NativeBlock block = new NativeBlock(arena, backend, segment, accounting, target.generation(), description);
+        live.add(block);
         pinnedBytes.addAndGet(bytes);
         PinnedBuffer<A> buffer = new PinnedBuffer<>(type, target.length(), block, this);
         LeakDetector.CLEANER.register(buffer, block);
@@ -374,6 +396,11 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     private final class Accounting implements NativeBlock.Owner {
         @Override
         public void freed(NativeBlock block) {
+            synchronized (live) {
+                retiredHits.addAndGet(block.hitCount());
+                retiredReturns.addAndGet(block.returnCount());
+                live.remove(block);
+            }
             pinnedBytes.addAndGet(-block.byteSize());
             budget.release(block.byteSize());
         }

@@ -1,10 +1,13 @@
 package dev.pinnedmemory;
 
 /**
- * A snapshot of a {@link PinnedMemoryPool}'s state and counters: what the Actuator endpoint,
- * metrics and health read. Immutable; thread-safe. Counters are read one by one without a global
- * lock, so under load they may be a few operations apart; when the pool is quiet,
- * {@code allocated == idle + inUse} and {@code rents == returns + inUse + leaks}.
+ * A view of a {@link PinnedMemoryPool}'s state and counters: what the Actuator endpoint, metrics
+ * and health read. Immutable; thread-safe. It is exact when the pool is quiet:
+ * {@code allocated == idle + inUse} and {@code rents == returns + inUse + leaks}. Under load it is
+ * not a snapshot: rent and return take no lock and keep their counts on each buffer's own cache
+ * line, and {@code stats()} sums them one buffer after another, so a buffer in the middle of a
+ * rent or return, or a thread that rents and returns during the sum, can be off by about one
+ * per busy thread.
  *
  * @param elementType element type name, e.g. {@code FLOAT}
  * @param bufferLength elements per buffer (current size)

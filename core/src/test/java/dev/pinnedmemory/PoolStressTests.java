@@ -75,7 +75,9 @@ class PoolStressTests {
                 start.await();
                 while (System.nanoTime() < deadline) {
                     PoolStats stats = pool.stats();
-                    if (stats.idle() > stats.maxSize() || stats.inUse() > RENTERS || stats.inUse() < 0) {
+                    // Not a snapshot under load: a thread that rents and returns during the scan may be
+                    // seen holding two buffers. Exactness is checked when the pool is quiet, below.
+                    if (stats.idle() > stats.maxSize() || stats.inUse() > 2 * RENTERS || stats.inUse() < 0) {
                         throw new AssertionError("impossible stats under load: " + stats);
                     }
                 }

@@ -1,9 +1,6 @@
 package dev.pinnedmemory.actuate;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
         "pinned-memory.pools.target.initial-size=1",
         "pinned-memory.pools.target.max-size=4" })
 class PinnedMemoryEndpointHostileInputTests {
-
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     @LocalServerPort
     private int port;
@@ -164,16 +159,10 @@ class PinnedMemoryEndpointHostileInputTests {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return new EndpointHttp(this.port).get(path);
     }
 
     private HttpResponse<String> post(String path, String body, String contentType) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private URI uri(String path) {
-        return URI.create("http://localhost:" + this.port + path);
+        return new EndpointHttp(this.port).post(path, body, contentType);
     }
 }

@@ -1,9 +1,6 @@
 package dev.pinnedmemory.actuate;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
         "pinned-memory.pools.resizable.element-type=short",
         "pinned-memory.pools.resizable.buffer-size=4KB" })
 class PinnedMemoryEndpointHttpTests {
-
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     @LocalServerPort
     private int port;
@@ -219,16 +214,10 @@ class PinnedMemoryEndpointHttpTests {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return new EndpointHttp(this.port).get(path);
     }
 
     private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private URI uri(String path) {
-        return URI.create("http://localhost:" + this.port + path);
+        return new EndpointHttp(this.port).post(path, body);
     }
 }

@@ -44,7 +44,13 @@ public class PinnedMemoryProperties {
     /** Thresholds of the pinning strategy selector used by the helper. */
     private final Strategy strategy = new Strategy();
 
-    /** Named pools; one PinnedMemoryPool bean each. When empty, one pool named 'default' is created. */
+    /**
+     * Named pools; one PinnedMemoryPool bean each. When empty, one pool named 'default' is
+     * created. Keys of each entry: element-type (byte, short, char, int, long, float or double;
+     * default byte), buffer-size (bytes, a multiple of the element size; default 1MB),
+     * initial-size (buffers locked at start-up; default 0), max-size (most idle buffers kept;
+     * default 20), clear-on-return (zero buffers before reuse; default true).
+     */
     private Map<String, Pool> pools = new LinkedHashMap<>();
 
     public boolean isEnabled() {

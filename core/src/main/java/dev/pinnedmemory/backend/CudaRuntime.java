@@ -17,8 +17,12 @@ final class CudaRuntime {
     record Probe(int deviceCount, String deviceName, String problem) {
     }
 
+    /**
+     * Asks the driver. JCuda's process-wide exception switch is left as the application set it:
+     * with exceptions on, a failing call throws {@code jcuda.CudaException}, which every caller here
+     * turns into a reason or a {@link PinnedMemoryException} like an error code.
+     */
     static Probe probe() {
-        JCuda.setExceptionsEnabled(false);
         int[] count = new int[1];
         int rc = JCuda.cudaGetDeviceCount(count);
         if (rc != 0) {

@@ -50,6 +50,20 @@ final class LockedMemory {
         }
     }
 
+    /** {@return a counter from /proc/vmstat (e.g. {@code thp_fault_fallback}), or -1 where absent} */
+    static long vmstat(String counter) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/vmstat"))) {
+                if (line.startsWith(counter + " ")) {
+                    return Long.parseLong(line.substring(counter.length() + 1).trim());
+                }
+            }
+            return -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** {@return whether transparent huge pages are enabled for madvised memory} */
     static boolean transparentHugePagesAvailable() {
         try {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The primitive element type of pinned memory, described by the primitive array type {@code A}
  * that holds the same elements on the heap ({@code ElementType<float[]>} for {@code float}).
@@ -194,6 +196,40 @@ public final class ElementType<A> {
                 }
             }
         }
+    }
+
+    /**
+     * {@return the rule {@code bytes} breaks as a buffer size of this type, or null if it is one}:
+     * sizes in YAML and the Actuator endpoint are bytes, buffers count elements, so a buffer size
+     * must be a positive multiple of {@link #byteSize()} and hold at most {@link Integer#MAX_VALUE}
+     * elements. The one place this rule lives; the message reads after a name, e.g.
+     * {@code "must be a multiple of 4 bytes (the size of float)"}.
+     */
+    public @Nullable String bufferSizeRule(long bytes) {
+        if (bytes <= 0) {
+            return "must be positive";
+        }
+        if (bytes % byteSize() != 0) {
+            return "must be a multiple of " + byteSize() + " bytes (the size of " + configName() + ")";
+        }
+        if (bytes / byteSize() > Integer.MAX_VALUE) {
+            return "must be at most " + (long) Integer.MAX_VALUE * byteSize() + " bytes (" + Integer.MAX_VALUE + " "
+                    + configName() + " elements)";
+        }
+        return null;
+    }
+
+    /**
+     * {@return how many elements of this type {@code bytes} bytes hold}
+     *
+     * @throws IllegalArgumentException naming the value and the rule it breaks (see {@link #bufferSizeRule})
+     */
+    public int lengthForBytes(long bytes) {
+        String rule = bufferSizeRule(bytes);
+        if (rule != null) {
+            throw new IllegalArgumentException("buffer size of " + bytes + " bytes " + rule);
+        }
+        return (int) (bytes / byteSize());
     }
 
     /** {@return the lower-case name as used in configuration, e.g. {@code float}} */

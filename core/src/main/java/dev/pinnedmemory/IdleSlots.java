@@ -6,21 +6,21 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A bounded, lock-free, allocation-free set of idle objects: one compare-and-set per offer or
- * poll. Each thread has a home slot, where its searches start: at first its id modulo the
- * capacity, then wherever its last poll succeeded. Two threads that start on the same slot thus
- * part after one collision and from then on touch only their own cache line, and each gets back
- * the buffer it used last (still warm in cache). Thread-safe.
+ * poll. Each thread has a home slot (kept by the caller, one per thread), where its searches start:
+ * at first its id modulo the capacity, then wherever its last poll succeeded. Two threads that
+ * start on the same slot thus part after one collision and from then on touch only their own cache
+ * line, and each gets back the buffer it used last (still warm in cache). Thread-safe.
  */
 final class IdleSlots<T> {
 
     /** References per slot: 16 compressed references are 64 bytes, one cache line. */
     private static final int PADDED_STRIDE = 16;
-    private static final int PADDING_LIMIT = 1024;
+    /** Up to this capacity each slot gets a cache line of its own (4 KiB per set at most). */
+    private static final int PADDING_LIMIT = 64;
 
     private final AtomicReferenceArray<T> slots;
     private final int capacity;
     private final int stride;
-    private final ThreadLocal<int[]> home;
 
     IdleSlots(int capacity) {
         this.capacity = capacity;
@@ -28,19 +28,17 @@ final class IdleSlots<T> {
         // One stride of padding before the first slot and after the last: slot 0 would otherwise share
         // a cache line with the array's length, which every bounds-checked access of every thread
         // reads (measured: two threads then moved fewer pairs per second than one, in 7 of 8 layouts).
-        this.slots = new AtomicReferenceArray<>((capacity + 2) * stride);
-        this.home = ThreadLocal.withInitial(() -> new int[] {
-                capacity <= 1 ? 0 : (int) (Thread.currentThread().threadId() % capacity) });
+        this.slots = new AtomicReferenceArray<>(Math.multiplyExact(capacity + 2, stride));
     }
 
-    /** {@return the calling thread's home slot holder, to pass to {@link #poll} and {@link #offer}} */
-    int[] home() {
-        return home.get();
+    /** {@return a new home slot holder for the calling thread, to keep and pass to {@link #poll}} */
+    static int[] newHome(int capacity) {
+        return new int[] {capacity <= 1 ? 0 : (int) (Thread.currentThread().threadId() % capacity)};
     }
 
     /** Takes an object, searching from the home slot, and moves home to where it found one (read it back from {@code home[0]}). */
     T poll(int[] home) {
-        int start = home[0];
+        int start = home[0] < capacity ? home[0] : 0;
         int index = start;
         for (int i = 0; i < capacity; i++) {
             int slot = (index + 1) * stride;

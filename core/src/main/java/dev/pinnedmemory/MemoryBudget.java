@@ -1,19 +1,31 @@
 package dev.pinnedmemory;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A limit on the pinned bytes held by the pools that share it ({@code pinned-memory.max-total-size}).
- * Pools reserve bytes when they allocate a buffer and release them when they free it; a
- * reservation over the limit fails with {@link MemoryBudgetExceededException}. A limit of 0
- * means unlimited (bytes are still counted).
+ * A hard limit on the pinned bytes held by the pools that share it ({@code pinned-memory.max-total-size}).
+ * Pools reserve bytes before they allocate a buffer and release them once its memory is given
+ * back; a reservation over the limit is refused, atomically, so no interleaving of rents,
+ * returns, resizes, warm-ups and closes on any number of pools makes {@link #usedBytes()} exceed
+ * {@link #limitBytes()}. A limit of 0 means unlimited (bytes are still counted).
  *
- * <p>Owns no memory, only counts it. Thread-safe (lock-free).
+ * <p>It is also where renters wait ({@link PinnedMemoryPool#rent(java.time.Duration)}): every
+ * release, and every buffer that goes back to an idle set of a pool on this budget, wakes them.
+ *
+ * <p>Owns no memory, only counts it. Thread-safe: reservations are lock-free; only waiting
+ * renters take a (fair) lock.
  */
 public final class MemoryBudget {
 
     private final long limitBytes;
     private final AtomicLong usedBytes = new AtomicLong();
+    private final AtomicInteger waiters = new AtomicInteger();
+    private final AtomicLong changes = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private final Condition changed = lock.newCondition();
 
     /**
      * @param limitBytes the most bytes the pools may hold together; 0 for unlimited
@@ -36,12 +48,12 @@ public final class MemoryBudget {
         return limitBytes;
     }
 
-    /** {@return the bytes reserved now} */
+    /** {@return the bytes reserved now; never more than the limit} */
     public long usedBytes() {
         return usedBytes.get();
     }
 
-    /** {@return whether {@code bytes} more would fit now, counting {@code reclaimableBytes} as already given back} */
+    /** {@return whether {@code bytes} more would fit now, counting {@code reclaimableBytes} as already given back} (a hint: others may reserve meanwhile) */
     public boolean wouldFit(long bytes, long reclaimableBytes) {
         return limitBytes == 0 || usedBytes.get() - reclaimableBytes + bytes <= limitBytes;
     }
@@ -49,29 +61,105 @@ public final class MemoryBudget {
     /**
      * Reserves {@code bytes}.
      *
+     * @throws IllegalArgumentException if {@code bytes} is negative
      * @throws MemoryBudgetExceededException with the requested, used and limit bytes when it would not fit
      */
     public void reserve(long bytes) {
-        if (limitBytes == 0) {
-            usedBytes.addAndGet(bytes);
-            return;
+        if (!tryReserve(bytes)) {
+            throw new MemoryBudgetExceededException(bytes, usedBytes.get(), limitBytes);
+        }
+    }
+
+    /** {@return whether {@code bytes} were reserved}: the atomic check-and-reserve every reservation goes through */
+    boolean tryReserve(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 0)");
         }
         long used;
         do {
             used = usedBytes.get();
-            if (used + bytes > limitBytes) {
-                throw new MemoryBudgetExceededException(bytes, used, limitBytes);
+            if (limitBytes != 0 && (bytes > limitBytes || used > limitBytes - bytes)) {
+                return false;
             }
         } while (!usedBytes.compareAndSet(used, used + bytes));
+        return true;
     }
 
-    /** Reserves {@code bytes} even over the limit: for a resize that already checked it will give back enough. */
-    void forceReserve(long bytes) {
-        usedBytes.addAndGet(bytes);
-    }
-
-    /** Gives back {@code bytes} reserved earlier. */
+    /**
+     * Gives back {@code bytes} reserved earlier, and wakes renters waiting for memory.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
     public void release(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 0)");
+        }
         usedBytes.addAndGet(-bytes);
+        signalWaiters();
+    }
+
+    /** {@return renters waiting now, over all pools on this budget} */
+    int waiters() {
+        return waiters.get();
+    }
+
+    /**
+     * Wakes waiting renters: call after memory was released or a buffer went idle. One volatile
+     * read when nobody waits, so returns stay cheap.
+     */
+    void signalWaiters() {
+        if (waiters.get() == 0) {
+            return;
+        }
+        changes.incrementAndGet();
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Registers a waiting renter. A renter that registers, then reads {@link #changes()}, then tries
+     * to rent, and then {@link #awaitChange waits} for a change after that reading misses no
+     * wake-up: a releaser publishes its memory before it reads {@code waiters}.
+     */
+    void enterWait() {
+        waiters.incrementAndGet();
+    }
+
+    void exitWait() {
+        waiters.decrementAndGet();
+    }
+
+    /** {@return a counter that moves whenever waiters are signalled} */
+    long changes() {
+        return changes.get();
+    }
+
+    /**
+     * Waits until {@link #changes()} moves past {@code seen} or {@code nanos} pass. Waiters wake in
+     * the order they started waiting (a fair lock), so they are served roughly in order.
+     *
+     * @return the nanoseconds left
+     * @throws InterruptedException if interrupted while waiting
+     */
+    long awaitChange(long seen, long nanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (changes.get() == seen && nanos > 0) {
+                nanos = changed.awaitNanos(nanos);
+            }
+            return nanos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryBudget[used " + usedBytes.get() + " of " + (limitBytes == 0 ? "unlimited" : limitBytes + " bytes")
+                + (waiters.get() > 0 ? ", " + waiters.get() + " waiting" : "") + "]";
     }
 }

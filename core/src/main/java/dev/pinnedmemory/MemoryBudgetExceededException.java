@@ -1,8 +1,11 @@
 package dev.pinnedmemory;
 
+import java.time.Duration;
+
 /**
  * An allocation would take the pinned bytes held under a {@link MemoryBudget} over its limit
- * ({@code pinned-memory.max-total-size}). Carries the requested, used and limit bytes.
+ * ({@code pinned-memory.max-total-size}). Carries the requested, used and limit bytes; after a
+ * waiting rent, also how long it waited.
  */
 public final class MemoryBudgetExceededException extends PinnedMemoryException {
 
@@ -10,23 +13,38 @@ public final class MemoryBudgetExceededException extends PinnedMemoryException {
 
     private final long usedBytes;
     private final long limitBytes;
+    private final Duration waited;
 
     MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes) {
-        this(requestedBytes, usedBytes, limitBytes, "");
+        this(requestedBytes, usedBytes, limitBytes, "", Duration.ZERO);
     }
 
     /** For a resize: {@code reclaimable} idle bytes of the pool would have been given back first. */
     MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, long reclaimableBytes,
                                   String pool) {
         this(requestedBytes, usedBytes, limitBytes, reclaimableBytes == 0 ? ""
-                : " of which " + reclaimableBytes + " bytes idle in pool '" + pool + "' would be given back");
+                : " of which " + reclaimableBytes + " bytes idle in pool '" + pool + "' would be given back", Duration.ZERO);
     }
 
-    private MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, String detail) {
+    /** For a rent that waited {@code waited} for memory in pool {@code pool} and got none. */
+    MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, Duration waited, String pool) {
+        this(requestedBytes, usedBytes, limitBytes, "", waited, "; pool '" + pool + "' waited " + waited.toMillis()
+                + " ms for a buffer to be returned or memory freed");
+    }
+
+    private MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, String detail,
+                                          Duration waited) {
+        this(requestedBytes, usedBytes, limitBytes, detail, waited, "");
+    }
+
+    private MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, String detail,
+                                          Duration waited, String suffix) {
         super("pinned memory budget exceeded: requested " + requestedBytes + " bytes, used " + usedBytes
-                + " bytes" + detail + ", limit " + limitBytes + " bytes (pinned-memory.max-total-size)", requestedBytes);
+                + " bytes" + detail + ", limit " + limitBytes + " bytes (pinned-memory.max-total-size)" + suffix,
+                requestedBytes);
         this.usedBytes = usedBytes;
         this.limitBytes = limitBytes;
+        this.waited = waited;
     }
 
     /** {@return bytes already held under the budget when the request was refused} */
@@ -37,5 +55,10 @@ public final class MemoryBudgetExceededException extends PinnedMemoryException {
     /** {@return the budget's limit in bytes} */
     public long limitBytes() {
         return limitBytes;
+    }
+
+    /** {@return how long the rent waited before it was refused; zero for a rent that did not wait} */
+    public Duration waited() {
+        return waited;
     }
 }

@@ -7,34 +7,48 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * One allocation from a backend, with the state machine that makes release exactly-once:
- * {@code IN_USE <-> IDLE -> FREED}. Also the {@link java.lang.ref.Cleaner} action of the object
- * that owns it, so it must never reference that object. Thread-safe.
+ * One allocation from a backend, with the state machine that makes its release exactly-once:
+ * {@code IN_USE <-> IDLE}, {@code IN_USE -> FENCED -> IDLE}, and any state {@code -> FREED}. Also
+ * the {@link java.lang.ref.Cleaner} action for its {@link BlockAnchor}, so it never refers to the
+ * anchor, to a lease or to a pool facade: when nobody holds the anchor any more, this frees the
+ * memory, and a block that was {@code IN_USE} then is a leak.
+ *
+ * <p>Owned by its {@link Owner} (a pool's books, or the standalone owner), which it tells when it
+ * was freed or leaked. Thread-safe: state changes are atomic; the counters are written only by
+ * the thread that holds the block.
  */
 final class NativeBlock extends PaddedState.Padded implements Runnable {
 
     static final int IN_USE = 0;
     static final int IDLE = 1;
-    static final int FREED = 2;
+    static final int FENCED = 2;
+    static final int FREED = 3;
 
     private static final VarHandle STATE;
-    private static final VarHandle HITS;
+    private static final VarHandle RENTS;
     private static final VarHandle RETURNS;
+    private static final VarHandle ASKED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(PaddedState.Field.class, "state", int.class);
-            HITS = lookup.findVarHandle(PaddedState.Field.class, "hits", long.class);
+            RENTS = lookup.findVarHandle(PaddedState.Field.class, "rents", long.class);
             RETURNS = lookup.findVarHandle(PaddedState.Field.class, "returns", long.class);
+            ASKED = lookup.findVarHandle(PaddedState.Field.class, "askedBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Who is told when the block is freed or leaks: a pool, or the standalone owner. */
+    /** Who is told when a block is allocated, freed or leaks: a pool's books, or the standalone owner. */
     interface Owner {
+        void allocated(NativeBlock block);
+
+        /** The memory went back (or will not come back, if freeing it failed): release its bytes. */
         void freed(NativeBlock block);
 
         void leaked(NativeBlock block);
@@ -42,20 +56,29 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
 
     private final Arena arena;
     private final PageLockingBackend backend;
+    private final Reclaimer reclaimer;
     final MemorySegment segment;
+    final long bytes;
     final Owner owner;
-    final int generation;
+    /** The size class it belongs to; null for standalone memory. */
+    final @Nullable SizeClass sizeClass;
     final String description;
     /** Where it was allocated or last rented; PARANOID only. */
-    volatile Throwable site;
+    volatile @Nullable Throwable site;
+    /** Strict segments only: the scope of the current lease's segment, closed when the lease ends. */
+    volatile @Nullable Arena leaseArena;
+    /** Set by a resize that keeps this block's budget bytes for the new buffers instead of releasing them. */
+    volatile boolean budgetTransferred;
 
-    NativeBlock(Arena arena, PageLockingBackend backend, MemorySegment segment, Owner owner, int generation,
-                String description) {
+    NativeBlock(Arena arena, PageLockingBackend backend, Reclaimer reclaimer, MemorySegment segment, Owner owner,
+                @Nullable SizeClass sizeClass, String description) {
         this.arena = arena;
         this.backend = backend;
+        this.reclaimer = reclaimer;
         this.segment = segment;
+        this.bytes = segment.byteSize();
         this.owner = owner;
-        this.generation = generation;
+        this.sizeClass = sizeClass;
         this.description = description;
     }
 
@@ -63,37 +86,53 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
         return state;
     }
 
+    /** Marks a block just taken from an idle slot as rented; the slot's compare-and-set made the taker its only holder. */
     void markInUse() {
         STATE.setRelease(this, IN_USE);
-    }
-
-    /** Counts a rent served from idle; only the renter calls it. */
-    void countHit() {
-        HITS.setOpaque(this, (long) HITS.getOpaque(this) + 1);
-    }
-
-    /** Counts a return; only the returner calls it, before it hands the block on. */
-    void countReturn() {
-        RETURNS.setOpaque(this, (long) RETURNS.getOpaque(this) + 1);
-    }
-
-    long hitCount() {
-        return (long) HITS.getOpaque(this);
-    }
-
-    long returnCount() {
-        return (long) RETURNS.getOpaque(this);
     }
 
     boolean transition(int from, int to) {
         return STATE.compareAndSet(this, from, to);
     }
 
-    /**
-     * Frees the memory if no one has: the backend gives pages and locks back now, the arena (and
-     * with it the address range) is closed by the {@link Reclaimer}. {@return whether this call freed it}
-     */
+    /** Counts a lease of {@code asked} bytes; only the renter calls it. */
+    void countRent(long asked) {
+        RENTS.setOpaque(this, (long) RENTS.getOpaque(this) + 1);
+        ASKED.setOpaque(this, (long) ASKED.getOpaque(this) + asked);
+    }
+
+    /** Counts the end of a lease; only the returner calls it, before it hands the block on. */
+    void countReturn() {
+        RETURNS.setOpaque(this, (long) RETURNS.getOpaque(this) + 1);
+    }
+
+    long rentCount() {
+        return (long) RENTS.getOpaque(this);
+    }
+
+    long returnCount() {
+        return (long) RETURNS.getOpaque(this);
+    }
+
+    long askedByteCount() {
+        return (long) ASKED.getOpaque(this);
+    }
+
+    /** Frees the memory if no one has; the arena is closed by the {@link Reclaimer}. {@return whether this call freed it} */
     boolean free() {
+        return free(false);
+    }
+
+    /**
+     * Frees the memory if no one has, closing the arena on this thread, so the memory is back with
+     * the operating system or driver when this returns (a resize frees before it allocates).
+     * {@return whether this call freed it}
+     */
+    boolean freeNow() {
+        return free(true);
+    }
+
+    private boolean free(boolean now) {
         int current;
         do {
             current = state;
@@ -101,25 +140,33 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
                 return false;
             }
         } while (!STATE.compareAndSet(this, current, FREED));
+        boolean released = false;
         try {
             backend.decommit(segment);
-        } finally {
-            Reclaimer.close(arena);
+            released = backend.releasesMemoryOnDecommit();
+        } catch (Throwable failure) {
+            reclaimer.failed("giving back the pages of " + description, failure);
+        }
+        Arena lease = leaseArena;
+        leaseArena = null;
+        if (released) {
             owner.freed(this);
+        }
+        Runnable afterClose = released ? null : () -> owner.freed(this);
+        if (now) {
+            reclaimer.closeNow(arena, lease, afterClose);
+        } else {
+            reclaimer.close(arena, lease, afterClose);
         }
         return true;
     }
 
-    /** The Cleaner action: the owning object became unreachable. */
+    /** The Cleaner action: nobody holds the block's anchor any more. */
     @Override
     public void run() {
         int before = state;
         if (free() && before == IN_USE) {
             owner.leaked(this);
         }
-    }
-
-    long byteSize() {
-        return segment.byteSize();
     }
 }

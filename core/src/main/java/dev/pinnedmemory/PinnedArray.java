@@ -1,6 +1,9 @@
 package dev.pinnedmemory;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.util.Objects;
 
 /**
@@ -10,7 +13,9 @@ import java.util.Objects;
  * into pinned off-heap memory; {@link #segment()} and {@link #address()} are that memory, ready for
  * a DMA engine. {@link #commit()} writes it back into the array and keeps it pinned;
  * {@link #unpin()} or {@link #close()} writes it back once and frees it, after which the array is an
- * ordinary heap object again and the segment is dead.
+ * ordinary heap object again. A segment kept after that reads zeros (the pages were given back)
+ * until the library closes its arena moments later, then throws; it never reaches anyone else's
+ * memory.
  *
  * <p>Ownership: the caller owns the pinned copy and must close it; the array stays the caller's.
  * One that becomes unreachable unclosed is freed (without write-back) and counted as a leak.
@@ -22,17 +27,30 @@ import java.util.Objects;
  */
 public final class PinnedArray<A> implements PinnedMemory<A> {
 
+    private static final VarHandle ANCHOR;
+
+    static {
+        try {
+            ANCHOR = MethodHandles.lookup().findVarHandle(PinnedArray.class, "anchor", BlockAnchor.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final A array;
     private final ElementType<A> type;
     private final int length;
-    private final NativeBlock block;
+    private final MemorySegment segment;
+    @SuppressWarnings("unused")
+    private BlockAnchor anchor;
 
-    PinnedArray(A array, ElementType<A> type, NativeBlock block) {
+    PinnedArray(A array, ElementType<A> type, BlockAnchor anchor) {
         this.array = array;
         this.type = type;
         this.length = type.lengthOf(array);
-        this.block = block;
-        MemorySegment.copy(array, 0, block.segment, type.layout(), 0, length);
+        this.segment = anchor.block.segment;
+        MemorySegment.copy(array, 0, segment, type.layout(), 0, length);
+        ANCHOR.setRelease(this, anchor);
     }
 
     /**
@@ -54,14 +72,14 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
 
     @Override
     public MemorySegment segment() {
-        checkPinned();
-        return block.segment;
+        Reference.reachabilityFence(held());
+        return segment;
     }
 
     @Override
     public long address() {
-        checkPinned();
-        return block.segment.address();
+        Reference.reachabilityFence(held());
+        return segment.address();
     }
 
     @Override
@@ -76,7 +94,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
 
     @Override
     public boolean isPinned() {
-        return block.state() == NativeBlock.IN_USE;
+        return ANCHOR.getAcquire(this) != null;
     }
 
     /**
@@ -85,18 +103,20 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
      * @throws IllegalStateException if already unpinned
      */
     public synchronized void commit() {
-        checkPinned();
-        MemorySegment.copy(block.segment, type.layout(), 0, array, 0, length);
+        BlockAnchor held = held();
+        MemorySegment.copy(segment, type.layout(), 0, array, 0, length);
+        Reference.reachabilityFence(held);
     }
 
     /** Writes the pinned contents back into the array once, then frees the pinned memory. A second call does nothing. */
     @Override
     public synchronized void unpin() {
-        if (block.state() != NativeBlock.IN_USE) {
+        BlockAnchor held = (BlockAnchor) ANCHOR.getAndSet(this, null);
+        if (held == null) {
             return;
         }
-        MemorySegment.copy(block.segment, type.layout(), 0, array, 0, length);
-        block.free();
+        MemorySegment.copy(segment, type.layout(), 0, array, 0, length);
+        held.block.free();
     }
 
     /** Same as {@link #unpin()}. */
@@ -105,11 +125,13 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
         unpin();
     }
 
-    private void checkPinned() {
-        if (block.state() != NativeBlock.IN_USE) {
+    private BlockAnchor held() {
+        BlockAnchor held = (BlockAnchor) ANCHOR.getAcquire(this);
+        if (held == null) {
             throw new IllegalStateException("pinned array of " + length + " " + type
                     + " elements was unpinned; use array() for its contents");
         }
+        return held;
     }
 
     @Override

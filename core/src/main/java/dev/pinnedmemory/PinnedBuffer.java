@@ -1,40 +1,63 @@
 package dev.pinnedmemory;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.util.Objects;
 
 /**
- * A fixed-length run of elements in pinned off-heap memory: the specification's {@code PinnedBuffer<T>}.
+ * A fixed-length run of elements in pinned off-heap memory, held by one owner: the specification's
+ * {@code PinnedBuffer<T>}.
  *
- * <p>Ownership: a buffer from {@link #allocate(ElementType, int)} or
- * {@link PinnedMemoryHelper#allocateUnmanaged(ElementType, int)} owns its memory and frees it on
- * {@link #close()}. A buffer from {@link PinnedMemoryPool#rent()} belongs to its pool; {@code close()}
- * returns it. A buffer that becomes unreachable while still owned is freed by a Cleaner and
- * counted as a leak. After release every method but {@code close}, {@code unpin},
- * {@code isPinned}, {@code length} and {@code elementType} throws {@link IllegalStateException},
- * and so does any access through a segment obtained earlier once the memory is freed.
+ * <p>Ownership. Every {@link PinnedMemoryPool#rent()} hands out a new {@code PinnedBuffer}: a lease
+ * on pooled memory, even when that memory was rented before. {@link #close()} (or
+ * {@link PinnedMemoryPool#returnBuffer}) ends the lease: from then on every access through this
+ * object throws {@link IllegalStateException} naming the pool, a further {@code close()} does
+ * nothing, and nothing done with it can reach memory that someone else rents now.
+ * {@link #closeAfter(TransferFence)} ends it at once too, but keeps the memory out of the pool until
+ * an asynchronous copy is done. A buffer from {@link #allocate(ElementType, int)} or
+ * {@link PinnedMemoryHelper#allocateUnmanaged} owns its memory and frees it on {@code close()}. A
+ * buffer that becomes unreachable unclosed is freed by a Cleaner and counted as a leak.
  *
- * <p>A pooled buffer object is reused from rent to rent: keep no reference to it, or to its
- * segment, after returning it, or you would alias the next renter's data.
+ * <p>Kept segments and addresses. By default {@link #segment()} is the pooled memory itself (like
+ * Netty's {@code memoryAddress()}, an escape hatch for native calls): a segment or address kept
+ * after {@code close()} stays usable until the pool frees that memory, and writing through it is a
+ * bug that can reach the next renter's data. What the next renter sees is zeroed first when
+ * {@code clearOnReturn} is on, so writes made through a kept segment between return and rent never
+ * reach it. With {@code strictSegments} each lease gets a segment of its own, and a kept segment
+ * throws {@code IllegalStateException} once the lease ends. An address is a number: using one after
+ * close is always undefined.
  *
- * @implSpec Release is atomic and idempotent from any thread. Copies, fills and segment access
- *     are not synchronised: one thread at a time should use the contents.
+ * @implSpec Ending a lease is atomic and idempotent from any thread. Copies, fills and segment
+ *     access are not synchronised: one thread at a time should use the contents, and a close that
+ *     races an access on another thread is a data race the buffer does not arbitrate.
  * @param <A> the primitive array type of the elements, e.g. {@code float[]}
  */
 public final class PinnedBuffer<A> implements PinnedMemory<A> {
 
-    private final ElementType<A> type;
-    private final int length;
-    final NativeBlock block;
-    private final MemorySegment segment;
-    private final PinnedMemoryPool<A> pool;
+    private static final VarHandle ANCHOR;
 
-    PinnedBuffer(ElementType<A> type, int length, NativeBlock block, PinnedMemoryPool<A> pool) {
-        this.type = type;
+    static {
+        try {
+            ANCHOR = MethodHandles.lookup().findVarHandle(PinnedBuffer.class, "anchor", BlockAnchor.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final LeaseOwner<A> owner;
+    private final MemorySegment segment;
+    private final int length;
+    /** The block while this lease lasts; null once it ended. */
+    @SuppressWarnings("unused")
+    private BlockAnchor anchor;
+
+    PinnedBuffer(LeaseOwner<A> owner, BlockAnchor anchor, MemorySegment segment, int length) {
+        this.owner = owner;
+        this.segment = segment;
         this.length = length;
-        this.block = block;
-        this.segment = block.segment;
-        this.pool = pool;
+        ANCHOR.setRelease(this, anchor);
     }
 
     /**
@@ -48,15 +71,28 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         return PinnedMemoryHelper.shared().allocateUnmanaged(type, length);
     }
 
+    /**
+     * {@return the pinned memory of this lease, exactly {@link #byteSize()} bytes}
+     *
+     * @throws IllegalStateException once the lease ended
+     */
     @Override
     public MemorySegment segment() {
-        checkOwned();
+        BlockAnchor held = held();
+        Reference.reachabilityFence(held);
         return segment;
     }
 
+    /**
+     * {@return the native address of the first element, for a DMA engine or native call} Valid
+     * while the lease lasts and this buffer is reachable (keep it in a try-with-resources block).
+     *
+     * @throws IllegalStateException once the lease ended
+     */
     @Override
     public long address() {
-        checkOwned();
+        BlockAnchor held = held();
+        Reference.reachabilityFence(held);
         return segment.address();
     }
 
@@ -72,22 +108,18 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
 
     @Override
     public ElementType<A> elementType() {
-        return type;
+        return owner.elementType();
     }
 
+    /** {@return whether this lease still lasts} */
     @Override
     public boolean isPinned() {
-        return block.state() == NativeBlock.IN_USE;
-    }
-
-    /** {@return whether this buffer was rented from a pool, so that closing it returns it} */
-    public boolean isPooled() {
-        return pool != null;
+        return ANCHOR.getAcquire(this) != null;
     }
 
     /** {@return a new heap array holding a copy of the contents} (the specification's {@code Array}) */
     public A toArray() {
-        A array = type.newArray(length);
+        A array = elementType().newArray(length);
         copyTo(array, 0);
         return array;
     }
@@ -104,6 +136,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      *     {@code [0, source.length]} or more than {@code length()} elements would be copied
      */
     public void copyFrom(A source, int sourceOffset) {
+        ElementType<A> type = elementType();
         int sourceLength = type.lengthOf(Objects.requireNonNull(source, "source"));
         if (sourceOffset < 0 || sourceOffset > sourceLength) {
             throw new IndexOutOfBoundsException("copyFrom: sourceOffset " + sourceOffset
@@ -114,8 +147,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
             throw new IndexOutOfBoundsException("copyFrom: " + count + " elements from source of " + sourceLength
                     + " at offset " + sourceOffset + " do not fit a buffer of " + length + " elements");
         }
-        checkOwned();
+        BlockAnchor held = held();
         MemorySegment.copy(source, sourceOffset, segment, type.layout(), 0, count);
+        Reference.reachabilityFence(held);
     }
 
     /**
@@ -126,6 +160,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     public void copyFrom(MemorySegment source) {
         Objects.requireNonNull(source, "source");
+        ElementType<A> type = elementType();
         long bytes = source.byteSize();
         if (bytes > segment.byteSize()) {
             throw new IndexOutOfBoundsException("copyFrom: source of " + bytes + " bytes does not fit a buffer of "
@@ -135,8 +170,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
             throw new IllegalArgumentException("copyFrom: source of " + bytes + " bytes is not a whole number of "
                     + type + " elements of " + type.byteSize() + " bytes");
         }
-        checkOwned();
+        BlockAnchor held = held();
         MemorySegment.copy(source, 0, segment, 0, bytes);
+        Reference.reachabilityFence(held);
     }
 
     /** Copies the whole buffer into the start of {@code destination}; needs {@code destination.length >= length()}. */
@@ -151,14 +187,16 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      *     fewer than {@code length()} elements remain after it
      */
     public void copyTo(A destination, int destinationOffset) {
+        ElementType<A> type = elementType();
         int destinationLength = type.lengthOf(Objects.requireNonNull(destination, "destination"));
         if (destinationOffset < 0 || destinationOffset > destinationLength
                 || destinationLength - destinationOffset < length) {
             throw new IndexOutOfBoundsException("copyTo: buffer of " + length + " elements does not fit destination of "
                     + destinationLength + " elements at offset " + destinationOffset);
         }
-        checkOwned();
+        BlockAnchor held = held();
         MemorySegment.copy(segment, type.layout(), 0, destination, destinationOffset, length);
+        Reference.reachabilityFence(held);
     }
 
     /**
@@ -172,24 +210,25 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
             throw new IndexOutOfBoundsException("copyTo: buffer of " + segment.byteSize()
                     + " bytes does not fit destination of " + destination.byteSize() + " bytes");
         }
-        checkOwned();
+        BlockAnchor held = held();
         MemorySegment.copy(segment, 0, destination, 0, segment.byteSize());
+        Reference.reachabilityFence(held);
     }
 
     /** Sets every element to {@code value}, converted as a Java primitive cast would. */
     public void fill(Number value) {
         Objects.requireNonNull(value, "value");
-        checkOwned();
-        type.fill(segment, value);
+        BlockAnchor held = held();
+        elementType().fill(segment, value);
+        Reference.reachabilityFence(held);
     }
 
-    /** Releases the buffer: returns it to its pool, or frees it. A second call does nothing. */
+    /** Ends the lease: returns the buffer to its pool, or frees it. A second call does nothing. */
     @Override
     public void unpin() {
-        if (pool != null) {
-            pool.release(this, false);
-        } else {
-            block.free();
+        BlockAnchor held = take();
+        if (held != null) {
+            owner.release(held, length);
         }
     }
 
@@ -199,22 +238,68 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         unpin();
     }
 
-    PinnedMemoryPool<A> pool() {
-        return pool;
+    /**
+     * Ends the lease now, but keeps its memory out of use until {@code fence} completes: the pool
+     * neither rents it out, nor clears it, nor frees it (not even when the pool is closed) before
+     * then; then it is returned normally and the fence closed. A fence that is already complete
+     * makes this exactly {@link #close()}. Use it right after queueing an asynchronous copy from or
+     * to this buffer, e.g. with {@link dev.pinnedmemory.cuda.CudaFence#record}.
+     *
+     * @param fence the transfer's fence; this buffer takes it and closes it
+     * @throws NullPointerException if {@code fence} is null
+     * @throws IllegalStateException if the lease had already ended (the fence is closed, and the
+     *     memory may be someone else's by now: the transfer raced a close)
+     */
+    public void closeAfter(TransferFence fence) {
+        Objects.requireNonNull(fence, "fence");
+        BlockAnchor held = take();
+        if (held == null) {
+            closeQuietly(fence);
+            throw new IllegalStateException(closedMessage() + "; closeAfter came too late: the transfer may have "
+                    + "used memory that was no longer this buffer's");
+        }
+        boolean complete;
+        try {
+            complete = fence.isComplete();
+        } catch (RuntimeException e) {
+            complete = false;
+        }
+        if (complete) {
+            owner.release(held, length);
+            closeQuietly(fence);
+        } else {
+            owner.releaseAfter(held, length, fence);
+        }
     }
 
-    private void checkOwned() {
-        int state = block.state();
-        if (state != NativeBlock.IN_USE) {
-            throw new IllegalStateException(state == NativeBlock.IDLE
-                    ? "buffer of " + length + " " + type + " elements was returned to pool '" + pool.name() + "' and may not be used"
-                    : "buffer of " + length + " " + type + " elements was freed and may not be used");
+    /** {@return the block, taken from this lease: non-null exactly once} */
+    BlockAnchor take() {
+        return (BlockAnchor) ANCHOR.getAndSet(this, null);
+    }
+
+    private BlockAnchor held() {
+        BlockAnchor held = (BlockAnchor) ANCHOR.getAcquire(this);
+        if (held == null) {
+            throw new IllegalStateException(closedMessage() + " and may not be used");
+        }
+        return held;
+    }
+
+    String closedMessage() {
+        return "buffer of " + length + " " + owner.elementType() + " elements from " + owner.describe() + " was closed";
+    }
+
+    private static void closeQuietly(TransferFence fence) {
+        try {
+            fence.close();
+        } catch (RuntimeException ignored) {
+            // The fence's own failure to close is not this caller's problem; the lease is what matters.
         }
     }
 
     @Override
     public String toString() {
-        return "PinnedBuffer[" + type + " x " + length + (isPinned() ? "" : ", released")
-                + (pool != null ? ", pool '" + pool.name() + "'" : "") + "]";
+        return "PinnedBuffer[" + owner.elementType() + " x " + length + (isPinned() ? "" : ", closed") + ", "
+                + owner.describe() + "]";
     }
 }

@@ -9,8 +9,10 @@ import java.lang.foreign.MemorySegment;
  * <p>Ownership: whoever obtains an instance owns it and must {@link #close()} it (or
  * {@link #unpin()}, which is the same release); a buffer rented from a pool goes back to that
  * pool. {@link #segment()} and {@link #address()} are valid only while {@link #isPinned()} is
- * true; afterwards every access through this object or through a segment obtained from it
- * throws {@link IllegalStateException} instead of touching freed memory.
+ * true; afterwards every access through this object throws {@link IllegalStateException}. A
+ * segment obtained earlier never reaches freed memory (it reads zeros, then throws, once the
+ * memory is freed); for pooled memory, what it may still do until then is stated in
+ * {@link PinnedBuffer}.
  *
  * @implSpec Implementations make {@code unpin()} and {@code close()} idempotent and safe to
  *     call from any thread; reads and writes of the contents are not synchronised, so one
@@ -19,11 +21,16 @@ import java.lang.foreign.MemorySegment;
  */
 public interface PinnedMemory<A> extends AutoCloseable {
 
-    /** {@return a bounds-checked view of the pinned bytes; valid while pinned} */
+    /**
+     * {@return a bounds-checked view of the pinned bytes; valid while pinned}
+     *
+     * @throws IllegalStateException if the memory is no longer pinned
+     */
     MemorySegment segment();
 
     /**
-     * {@return the native address of the first element, for a DMA engine or native call}
+     * {@return the native address of the first element, for a DMA engine or native call} A number:
+     * the library cannot stop its use after release, which is always a bug.
      *
      * @throws IllegalStateException if the memory is no longer pinned
      * @throws UnsupportedOperationException for heap memory that was deliberately not pinned

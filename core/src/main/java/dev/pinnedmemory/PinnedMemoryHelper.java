@@ -1,13 +1,13 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.BackendReport;
 import dev.pinnedmemory.backend.BackendSelection;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,9 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Entry point for pinning arrays and allocating pinned buffers on one backend: the
  * specification's static {@code PinnedMemoryHelper<T>} as an instance, so Spring can inject it.
- * Plain Java code uses {@link #shared()}, built on the {@code auto} backend at first use (system
- * properties {@code dev.pinnedmemory.backend} and {@code dev.pinnedmemory.requirePageLocked}
- * override that).
+ * Plain Java code uses {@link #shared()}, built on {@link PageLockingBackends#defaultSelection()}
+ * (system properties {@value #BACKEND_PROPERTY} and {@value #REQUIRE_PAGE_LOCKED_PROPERTY}).
  *
  * {@snippet :
  * float[] batch = loadBatch();
@@ -27,18 +26,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * }
  *
  * <p>Ownership: what the helper returns belongs to the caller, who must close it. The helper owns
- * the pools behind {@link PinningStrategy#POOLED} and frees them on {@link #close()} (never
- * needed for {@code shared()}). Thread-safe.
+ * the pools behind {@link PinningStrategy#POOLED}: at most {@value #MAX_POOLED_SHAPES} of them
+ * (one per element type and length), each keeping at most 8 idle buffers, and a pool that served
+ * no rent for a minute is closed and its memory freed, so a helper that is never closed (like
+ * {@code shared()}) holds no pinned memory for long after its last use. {@link #close()} frees
+ * them all at once. Thread-safe.
  */
 public final class PinnedMemoryHelper implements AutoCloseable {
 
     /** System property choosing the shared helper's backend: {@code auto} (default), {@code cuda}, {@code mlock}, {@code unlocked}. */
-    public static final String BACKEND_PROPERTY = "dev.pinnedmemory.backend";
+    public static final String BACKEND_PROPERTY = PageLockingBackends.BACKEND_PROPERTY;
     /** System property making the shared helper fail instead of falling back to unlocked memory. */
-    public static final String REQUIRE_PAGE_LOCKED_PROPERTY = "dev.pinnedmemory.requirePageLocked";
+    public static final String REQUIRE_PAGE_LOCKED_PROPERTY = PageLockingBackends.REQUIRE_PAGE_LOCKED_PROPERTY;
 
     /** Most distinct (element type, length) shapes pooled for {@link PinningStrategy#POOLED}; more go off-heap. */
     static final int MAX_POOLED_SHAPES = 64;
+    /** How long a pool behind {@link PinningStrategy#POOLED} may go without a rent before it is closed. */
+    static final Duration POOLED_IDLE_TIMEOUT = Duration.ofSeconds(30);
     private static final int POOLED_MAX_IDLE = 8;
 
     private record Shape(ElementType<?> type, int length) {
@@ -47,14 +51,17 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     private static final Object SHARED_LOCK = new Object();
     private static volatile PinnedMemoryHelper shared;
 
-    private final PageLockingBackend backend;
+    private final Allocator allocator;
     private final BackendReport report;
     private final PinningStrategySelector selector;
     private final LeakDetectionLevel leakDetection;
     private final MemoryBudget budget;
-    private final StandaloneOwner owner;
+    private final StandaloneOwner standalone;
     private final Map<Shape, PinnedMemoryPool<?>> pools = new ConcurrentHashMap<>();
-    private volatile boolean closed;
+    /** Rents each pool had served at the last trim; a pool whose count did not move is idle. */
+    private final Map<Shape, Long> rentsAtLastTrim = new ConcurrentHashMap<>();
+    private final Object poolsLock = new Object();
+    private boolean closed;
 
     /** A helper on a chosen backend with the default thresholds and leak detection level. */
     public PinnedMemoryHelper(BackendSelection selection) {
@@ -77,19 +84,26 @@ public final class PinnedMemoryHelper implements AutoCloseable {
      */
     public PinnedMemoryHelper(BackendSelection selection, PinningStrategySelector selector,
                               LeakDetectionLevel leakDetection, MemoryBudget budget) {
-        this.backend = Objects.requireNonNull(selection, "selection").backend();
-        this.report = selection.report();
+        this(selection, selector, leakDetection, budget,
+                Allocator.standard(Objects.requireNonNull(selection, "selection").backend()));
+    }
+
+    PinnedMemoryHelper(BackendSelection selection, PinningStrategySelector selector, LeakDetectionLevel leakDetection,
+                       MemoryBudget budget, Allocator allocator) {
+        this.allocator = allocator;
+        this.report = Objects.requireNonNull(selection, "selection").report();
         this.selector = Objects.requireNonNull(selector, "selector");
         this.leakDetection = Objects.requireNonNull(leakDetection, "leakDetection");
         this.budget = Objects.requireNonNull(budget, "budget");
-        this.owner = new StandaloneOwner(leakDetection);
+        this.standalone = new StandaloneOwner(leakDetection, allocator);
+        allocator.reclaimer.every(POOLED_IDLE_TIMEOUT.toNanos(), this, PinnedMemoryHelper::closeIdlePools);
     }
 
     /**
-     * {@return the process-wide helper on the {@code auto} backend, created at first use}
+     * {@return the process-wide helper on the default backend selection, created at first use}
      *
-     * @throws PageLockingUnavailableException when the system properties ask for a backend or
-     *     page-locking that this machine cannot give (on every call, until it can)
+     * @throws dev.pinnedmemory.backend.PageLockingUnavailableException when the system properties
+     *     ask for a backend or page-locking that this machine cannot give (on every call, until it can)
      * @throws IllegalArgumentException when {@value #BACKEND_PROPERTY} names no backend
      */
     public static PinnedMemoryHelper shared() {
@@ -98,11 +112,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
             synchronized (SHARED_LOCK) {
                 helper = shared;
                 if (helper == null) {
-                    // Not a holder class: a refused selection must throw its own message on every call,
-                    // not a NoClassDefFoundError after the first.
-                    helper = new PinnedMemoryHelper(PageLockingBackends.select(
-                            BackendKind.parse(System.getProperty(BACKEND_PROPERTY, "auto")),
-                            Boolean.getBoolean(REQUIRE_PAGE_LOCKED_PROPERTY)));
+                    helper = new PinnedMemoryHelper(PageLockingBackends.defaultSelection());
                     shared = helper;
                 }
             }
@@ -112,7 +122,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
 
     /** {@return the backend this helper allocates from} */
     public PageLockingBackend backend() {
-        return backend;
+        return allocator.backend;
     }
 
     /** {@return how the backend was chosen} */
@@ -122,7 +132,12 @@ public final class PinnedMemoryHelper implements AutoCloseable {
 
     /** {@return standalone buffers and pinned arrays from this helper that leaked (pools count their own)} */
     public long leakCount() {
-        return owner.leaks();
+        return standalone.leaks();
+    }
+
+    /** {@return frees that failed in this process's reclaimer (a backend refused to give memory back), logged as they happened} */
+    public long freeFailures() {
+        return allocator.reclaimer.failures();
     }
 
     /** {@return the leak detection level of this helper and its pools} */
@@ -145,12 +160,8 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     public <A> PinnedArray<A> pin(A array) {
         PinnedArray.requireArray(array);
         ElementType<A> type = ElementType.of(array);
-        long bytes = (long) type.lengthOf(array) * type.byteSize();
-        NativeBlock block = allocateBlock(bytes, "pinned array of " + type.lengthOf(array) + " " + type
-                + " elements (" + bytes + " bytes)");
-        PinnedArray<A> pinned = new PinnedArray<>(array, type, block);
-        LeakDetector.CLEANER.register(pinned, block);
-        return pinned;
+        int length = type.lengthOf(array);
+        return new PinnedArray<>(array, type, allocate(type, length, "a pinned array"));
     }
 
     /**
@@ -196,11 +207,8 @@ public final class PinnedMemoryHelper implements AutoCloseable {
         if (length < 0) {
             throw new IllegalArgumentException("length: " + length + " (expected: >= 0)");
         }
-        long bytes = (long) length * type.byteSize();
-        NativeBlock block = allocateBlock(bytes, "buffer of " + length + " " + type + " elements (" + bytes + " bytes)");
-        PinnedBuffer<A> buffer = new PinnedBuffer<>(type, length, block, null);
-        LeakDetector.CLEANER.register(buffer, block);
-        return buffer;
+        BlockAnchor anchor = allocate(type, length, "a buffer");
+        return new PinnedBuffer<>(standalone.leases(type), anchor, anchor.block.segment, length);
     }
 
     /** {@return the strategy for {@code bufferBytes} bytes reused {@code expectedReuses} times, by this helper's thresholds} */
@@ -211,44 +219,75 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     /** Closes the pools behind {@link PinningStrategy#POOLED}; buffers still rented are freed when closed. */
     @Override
     public void close() {
-        closed = true;
-        pools.values().forEach(PinnedMemoryPool::close);
-        pools.clear();
+        List<PinnedMemoryPool<?>> toClose;
+        synchronized (poolsLock) {
+            closed = true;
+            toClose = new ArrayList<>(pools.values());
+            pools.clear();
+        }
+        toClose.forEach(PinnedMemoryPool::close);
     }
 
-    private <A> PinnedBuffer<A> rentCopy(A array) {
+    private BlockAnchor allocate(ElementType<?> type, int length, String what) {
+        long bytes = (long) length * type.byteSize();
+        BlockAnchor anchor = allocator.allocate(standalone, null, bytes, false, "pinned-memory",
+                what + " of " + length + " " + type + " elements (" + bytes + " bytes)");
+        if (leakDetection == LeakDetectionLevel.PARANOID) {
+            anchor.block.site = new Throwable("allocated here");
+        }
+        return anchor;
+    }
+
+    private <A> PinnedMemory<A> rentCopy(A array) {
         ElementType<A> type = ElementType.of(array);
         int length = type.lengthOf(array);
-        if (closed || length == 0 || (pools.size() >= MAX_POOLED_SHAPES && !pools.containsKey(new Shape(type, length)))) {
+        if (length == 0) {
             return pinAndCopy(array);
         }
+        Shape shape = new Shape(type, length);
         @SuppressWarnings("unchecked")
-        PinnedMemoryPool<A> pool = (PinnedMemoryPool<A>) pools.computeIfAbsent(new Shape(type, length),
-                shape -> PinnedMemoryPool.builder(type).name("helper-" + type.configName() + "-" + length)
-                        .bufferSize(length).maxSize(POOLED_MAX_IDLE).clearOnReturn(false).backend(backend)
-                        .budget(budget).leakDetection(leakDetection).build());
-        PinnedBuffer<A> buffer = pool.rent();
+        PinnedMemoryPool<A> pool = (PinnedMemoryPool<A>) pools.get(shape);
+        if (pool == null) {
+            synchronized (poolsLock) {
+                if (closed || (pools.size() >= MAX_POOLED_SHAPES && !pools.containsKey(shape))) {
+                    return pinAndCopy(array);
+                }
+                @SuppressWarnings("unchecked")
+                PinnedMemoryPool<A> created = (PinnedMemoryPool<A>) pools.computeIfAbsent(shape,
+                        key -> PinnedMemoryPool.builder(type).name("helper-" + type.configName() + "-" + length)
+                                .bufferSize(length).maxSize(POOLED_MAX_IDLE).clearOnReturn(false).budget(budget)
+                                .leakDetection(leakDetection).allocator(allocator).build());
+                pool = created;
+            }
+        }
+        PinnedBuffer<A> buffer;
+        try {
+            buffer = pool.rent();
+        } catch (IllegalStateException closedMeanwhile) {
+            // The pool was closed by close() or an idle trim between the lookup and the rent.
+            return pinAndCopy(array);
+        }
         buffer.copyFrom(array);
         return buffer;
     }
 
-    private NativeBlock allocateBlock(long bytes, String description) {
-        Arena arena = Arena.ofShared();
-        MemorySegment segment;
-        try {
-            segment = backend.allocate(bytes, arena);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            arena.close();
-            if (e instanceof PinnedMemoryException pinned) {
-                throw pinned;
+    /** Closes the pools that served no rent since the last call (every {@link #POOLED_IDLE_TIMEOUT}). */
+    void closeIdlePools() {
+        List<PinnedMemoryPool<?>> idle = new ArrayList<>();
+        synchronized (poolsLock) {
+            for (var entry : pools.entrySet()) {
+                long rents = entry.getValue().metrics().rents();
+                Long before = rentsAtLastTrim.put(entry.getKey(), rents);
+                if (before != null && before == rents) {
+                    idle.add(entry.getValue());
+                }
             }
-            throw new PinnedMemoryException("could not allocate " + description + " from backend '"
-                    + backend.name() + "': " + e.getMessage(), bytes, e);
+            for (PinnedMemoryPool<?> pool : idle) {
+                Shape shape = new Shape(pool.elementType(), pool.bufferSize());
+                pools.remove(shape);
+                rentsAtLastTrim.remove(shape);
+            }
         }
-        NativeBlock block = new NativeBlock(arena, backend, segment, owner, 0, description);
-        if (leakDetection == LeakDetectionLevel.PARANOID) {
-            block.site = new Throwable("allocated here");
-        }
-        return block;
+        idle.forEach(PinnedMemoryPool::close);
     }
 }

@@ -1,36 +1,41 @@
 package dev.pinnedmemory;
 
 import dev.pinnedmemory.backend.PageLockingBackend;
+import dev.pinnedmemory.backend.PageLockingBackends;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * A pool of equally sized, ready-to-use pinned buffers: the specification's {@code PinnedMemoryPool<T>}.
- *
- * <p>{@link #rent()} hands out an idle buffer or allocates a new one; it never blocks.
- * {@link #returnBuffer(PinnedBuffer)} (or the buffer's {@code close()}) keeps at most
- * {@code maxSize} idle buffers and frees the rest. {@link #resize(int)} switches to a new buffer
- * size: buffers of the old size are freed as they come back and never handed out again.
+ * A pool of ready-to-use pinned buffers: the specification's {@code PinnedMemoryPool<T>}.
  * {@code bufferSize} counts elements.
  *
- * <p>Ownership: the pool owns every buffer it allocated. A rented buffer is lent to the caller
- * until returned; one that becomes unreachable instead is freed by a Cleaner and counted in
- * {@link PoolStats#leaks()}. {@link #close()} frees the idle buffers now and every rented buffer
- * when it comes back.
+ * <p>{@link #rent()} hands out an idle buffer or allocates a new one; it never blocks.
+ * {@link #rent(int)} hands out a buffer of exactly that many elements: with a minimum buffer size
+ * ({@link Builder#minBufferSize}) from the smallest size class that fits, each at most 25 % larger
+ * than what was asked. {@link #rent(Duration)} waits a bounded time when the budget is spent.
+ * {@link #returnBuffer(PinnedBuffer)} (or the buffer's {@code close()}) keeps at most
+ * {@code maxSize} idle buffers per size and frees the rest. {@link #resize(int)} switches to a new
+ * buffer size; buffers of the old size are freed as they come back and never handed out again.
  *
- * <p>Thread-safe: rent and return are lock-free and allocation-free on a hit: one
- * compare-and-set on the idle slot each, one on the buffer's state at return, counters kept on the
- * buffer's own cache line by the thread that holds it; resize and close are serialised with each
- * other.
+ * <p>Ownership: the pool owns every buffer it allocated; each rent lends one to the caller as a
+ * lease of its own ({@link PinnedBuffer}) until that lease is closed, and a lease closed with
+ * {@link PinnedBuffer#closeAfter} stays out of use until its transfer fence completes. A rented
+ * buffer that becomes unreachable is freed by a Cleaner and counted in {@link PoolStats#leaks()};
+ * so is a pool that becomes unreachable without {@link #close()} (its idle memory is freed).
+ * {@code close()} frees the idle buffers now and every other buffer when it comes back or its fence
+ * completes. All pools on one {@link MemoryBudget} never hold more than its limit together.
+ *
+ * <p>Thread-safe: rent and return are lock-free and, on a hit, allocate only the lease (one
+ * object); resize and close are serialised with each other.
  *
  * {@snippet :
  * try (var pool = new PinnedMemoryPool<>(ElementType.FLOAT, 1 << 20, 2, 20);
@@ -44,36 +49,15 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class PinnedMemoryPool<A> implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(PinnedMemoryPool.class.getName());
+    /** Most idle buffers a pool keeps per size class ({@code maxSize}): {@value}. */
+    public static final int MAX_IDLE_BUFFERS = 65_536;
+
     private static final AtomicInteger UNNAMED = new AtomicInteger();
 
-    /** The current buffer size; a new generation per resize. */
-    private record Shape(int length, long bytes, int generation) {
-    }
-
-    private final String name;
-    private final ElementType<A> type;
-    private final int initialSize;
-    private final int maxSize;
-    private final boolean clearOnReturn;
-    private final PageLockingBackend backend;
-    private final MemoryBudget budget;
-    private final LeakDetectionLevel leakDetection;
-    private final int warmupThreads;
-    private final IdleSlots<PinnedBuffer<A>> idle;
-    private final Accounting accounting = new Accounting();
-    private final Object lifecycle = new Object();
-    /** Every block this pool holds (idle or rented): stats() sums their own counters. Touched on allocate and free only. */
-    private final Set<NativeBlock> live = ConcurrentHashMap.newKeySet();
-    /** Counters of blocks already freed. */
-    private final AtomicLong retiredHits = new AtomicLong();
-    private final AtomicLong retiredReturns = new AtomicLong();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder dropped = new LongAdder();
-    private final LongAdder leaks = new LongAdder();
-    private final AtomicLong pinnedBytes = new AtomicLong();
-    private volatile Shape shape;
-    private volatile boolean closed;
+    private final PoolEngine<A> engine;
+    private final PoolMetrics metrics;
+    private final Cleaner.Cleanable abandonment;
+    private final List<Consumer<PinnedMemoryPool<A>>> resizeListeners = new CopyOnWriteArrayList<>();
 
     /**
      * A pool of buffers of {@code bufferSize} elements, none allocated up front, at most 20 kept idle.
@@ -86,7 +70,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /**
      * A pool of buffers of {@code bufferSize} elements with {@code initialSize} allocated now and at
-     * most {@code maxSize} kept idle, on the shared helper's backend.
+     * most {@code maxSize} kept idle, on the default backend.
      *
      * @throws IllegalArgumentException naming the value and the rule for a bad size
      * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
@@ -96,24 +80,13 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     }
 
     private PinnedMemoryPool(Builder<A> builder) {
-        builder.validate();
-        this.name = builder.name != null ? builder.name : "pool-" + UNNAMED.incrementAndGet();
-        this.type = builder.elementType;
-        this.initialSize = builder.initialSize;
-        this.maxSize = builder.maxSize;
-        this.clearOnReturn = builder.clearOnReturn;
-        this.backend = builder.backend != null ? builder.backend : PinnedMemoryHelper.shared().backend();
-        this.budget = builder.budget != null ? builder.budget : MemoryBudget.unlimited();
-        this.leakDetection = builder.leakDetection != null ? builder.leakDetection : LeakDetector.defaultLevel();
-        this.warmupThreads = builder.warmupThreads;
-        this.idle = new IdleSlots<>(maxSize);
-        this.shape = new Shape(builder.bufferSize, (long) builder.bufferSize * type.byteSize(), 0);
-        if (!budget.wouldFit((long) initialSize * shape.bytes(), 0)) {
-            throw new MemoryBudgetExceededException((long) initialSize * shape.bytes(), budget.usedBytes(), budget.limitBytes());
-        }
-        for (PinnedBuffer<A> buffer : allocateIdle(shape, initialSize, false)) {
-            idle.offer(buffer);
-        }
+        PoolSettings<A> settings = builder.settings();
+        Allocator allocator = builder.allocator != null ? builder.allocator
+                : Allocator.standard(builder.backend != null ? builder.backend : PageLockingBackends.defaultSelection().backend());
+        this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
+        this.metrics = new PoolMetrics(engine);
+        PoolEngine<A> pool = engine;
+        this.abandonment = LeakDetector.CLEANER.register(this, pool::abandoned);
     }
 
     /** {@return a builder for a pool of {@code elementType} elements} */
@@ -122,38 +95,58 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     }
 
     /**
-     * Rents a buffer: an idle one if there is one (a hit), else a newly allocated one (a miss).
-     * Never blocks. Its contents are zero when {@code clearOnReturn} is on, else whatever the last
-     * renter left.
+     * Rents a full-size buffer: an idle one if there is one (a hit), else a newly allocated one (a
+     * miss). Never blocks. Its contents are zero when {@code clearOnReturn} is on, else whatever the
+     * last renter left.
      *
      * @throws IllegalStateException if the pool is closed
-     * @throws PinnedMemoryException if a new buffer is needed and the backend or the budget refuses it;
-     *     the pool is unchanged
+     * @throws MemoryBudgetExceededException if a new buffer is needed and the budget refuses it
+     * @throws PinnedMemoryException if the backend refuses it; the pool is unchanged
      */
     public PinnedBuffer<A> rent() {
-        if (closed) {
-            throw new IllegalStateException("pool '" + name + "' is closed");
-        }
-        Shape current = shape;
-        int[] home = idle.home();
-        PinnedBuffer<A> buffer;
-        while ((buffer = idle.poll(home)) != null) {
-            NativeBlock block = buffer.block;
-            // A resize may have finished since 'current' was read: re-read before discarding.
-            if (block.generation == current.generation() || block.generation == (current = shape).generation()) {
-                block.markInUse();
-                block.slot = home[0];
-                block.countHit();
-                recordSite(block);
-                return buffer;
-            }
-            block.free();
-        }
-        buffer = allocate(current, false);
-        buffer.block.slot = home[0];
-        misses.increment();
-        recordSite(buffer.block);
-        return buffer;
+        return engine.rent(PoolEngine.FULL, 0);
+    }
+
+    /**
+     * Rents a buffer of exactly {@code length} elements, from the smallest size class that holds it
+     * (without size classes, from the full-size buffers). Never blocks.
+     *
+     * @throws IllegalArgumentException naming the length and the limit unless {@code 1 <= length <= bufferSize()}
+     * @throws IllegalStateException if the pool is closed
+     * @throws MemoryBudgetExceededException if a new buffer is needed and the budget refuses it
+     * @throws PinnedMemoryException if the backend refuses it
+     */
+    public PinnedBuffer<A> rent(int length) {
+        return engine.rent(checkLength(length), 0);
+    }
+
+    /**
+     * Rents a full-size buffer, waiting up to {@code maxWait} when a new buffer is needed and the
+     * budget refuses it: until a buffer is returned, a fence completes or another pool on the budget
+     * frees memory. Waiting renters are served roughly in the order they came.
+     *
+     * @throws MemoryBudgetExceededException after {@code maxWait}, saying how long it waited
+     * @throws PinnedMemoryException if interrupted while waiting (the interrupt flag is set again)
+     *     or if the backend refuses the memory
+     * @throws IllegalStateException if the pool is or gets closed
+     */
+    public PinnedBuffer<A> rent(Duration maxWait) {
+        return engine.rent(PoolEngine.FULL, waitNanos(maxWait));
+    }
+
+    /** Rents a buffer of exactly {@code length} elements, waiting up to {@code maxWait} for memory: see {@link #rent(int)} and {@link #rent(Duration)}. */
+    public PinnedBuffer<A> rent(int length, Duration maxWait) {
+        return engine.rent(checkLength(length), waitNanos(maxWait));
+    }
+
+    /** Rents a full-size buffer, waiting up to the pool's {@link #maxWait()} (its {@code max-wait}) for memory. */
+    public PinnedBuffer<A> rentWaiting() {
+        return engine.rent(PoolEngine.FULL, waitNanos(engine.settings.maxWait()));
+    }
+
+    /** Rents a buffer of exactly {@code length} elements, waiting up to the pool's {@link #maxWait()} for memory. */
+    public PinnedBuffer<A> rentWaiting(int length) {
+        return rent(length, engine.settings.maxWait());
     }
 
     /**
@@ -161,254 +154,172 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      *
      * @throws NullPointerException if {@code buffer} is null
      * @throws IllegalArgumentException if this pool did not hand the buffer out
-     * @throws IllegalStateException if the buffer was already returned or freed
+     * @throws IllegalStateException if the buffer's lease already ended
      */
     public void returnBuffer(PinnedBuffer<A> buffer) {
         Objects.requireNonNull(buffer, "buffer");
-        if (buffer.pool() != this) {
+        if (buffer.owner != engine) {
             throw new IllegalArgumentException("buffer of " + buffer.length() + " " + buffer.elementType()
-                    + " elements was not rented from pool '" + name + "'");
+                    + " elements was not rented from pool '" + name() + "'");
         }
-        release(buffer, true);
-    }
-
-    void release(PinnedBuffer<A> buffer, boolean strict) {
-        NativeBlock block = buffer.block;
-        if (!block.transition(NativeBlock.IN_USE, NativeBlock.IDLE)) {
-            if (strict) {
-                throw new IllegalStateException("buffer of " + buffer.length() + " " + type + " elements was already "
-                        + (block.state() == NativeBlock.IDLE ? "returned to" : "returned to and freed by")
-                        + " pool '" + name + "'");
-            }
-            return;
+        BlockAnchor anchor = buffer.take();
+        if (anchor == null) {
+            throw new IllegalStateException("buffer of " + buffer.length() + " " + elementType()
+                    + " elements was already returned to pool '" + name() + "'");
         }
-        block.countReturn();
-        if (closed || block.generation != shape.generation()) {
-            drop(block);
-            return;
-        }
-        if (clearOnReturn) {
-            block.segment.fill((byte) 0);
-        }
-        if (!idle.offer(buffer, block.slot)) {
-            drop(block);
-            return;
-        }
-        if (closed || block.generation != shape.generation()) {
-            purgeIdle();
-        }
-    }
-
-    private void drop(NativeBlock block) {
-        block.free();
-        dropped.increment();
+        engine.release(anchor, buffer.length());
     }
 
     /**
-     * Switches to buffers of {@code newBufferSize} elements: allocates {@code initialSize} new
-     * buffers, then frees the idle ones; rented buffers of the old size are freed when they come
-     * back. If the budget or the backend refuses, nothing has been freed and the pool is as before.
+     * Switches to buffers of {@code newBufferSize} elements (the largest size class). It gives the
+     * idle buffers back first and then allocates {@code initialSize} new ones, so old and new memory
+     * are never locked at once; buffers rented now are freed when they come back. It reserves the
+     * budget it needs in one step first: a resize that cannot fit is refused before anything changes.
      *
      * @throws IllegalArgumentException if {@code newBufferSize} is not positive
-     * @throws MemoryBudgetExceededException if the new buffers would not fit the budget
-     * @throws PinnedMemoryException if the backend refuses the new buffers
+     * @throws MemoryBudgetExceededException if the new buffers would not fit the budget, even with
+     *     the idle ones given back; the pool is as before
+     * @throws PinnedMemoryException if the backend refuses the new buffers; the pool keeps its old
+     *     size, without idle buffers
      * @throws IllegalStateException if the pool is closed
      */
     public void resize(int newBufferSize) {
         if (newBufferSize <= 0) {
             throw new IllegalArgumentException("bufferSize: " + newBufferSize + " (expected: > 0 elements)");
         }
-        synchronized (lifecycle) {
-            if (closed) {
-                throw new IllegalStateException("pool '" + name + "' is closed");
+        synchronized (engine.lifecycle) {
+            if (engine.isClosed()) {
+                throw engine.closedException();
             }
-            Shape old = shape;
-            Shape next = new Shape(newBufferSize, (long) newBufferSize * type.byteSize(), old.generation() + 1);
-            long needed = (long) initialSize * next.bytes();
-            long reclaimable = (long) idle.count() * old.bytes();
-            if (!budget.wouldFit(needed, reclaimable)) {
-                throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), reclaimable, name);
-            }
-            List<PinnedBuffer<A>> fresh = allocateIdle(next, initialSize, true);
-            shape = next;
-            for (PinnedBuffer<A> stale : idle.drain()) {
-                stale.block.free();
-            }
-            for (PinnedBuffer<A> buffer : fresh) {
-                if (!idle.offer(buffer)) {
-                    buffer.block.free();
-                }
-            }
+            new Resizer<>(engine).resize(newBufferSize);
         }
-        LOG.log(System.Logger.Level.INFO, "pinned-memory pool ''{0}'' resized to {1} {2} elements", name, newBufferSize, type);
+        System.getLogger(PinnedMemoryPool.class.getName()).log(System.Logger.Level.INFO,
+                "pinned-memory pool ''{0}'' resized to {1} {2} elements", name(), newBufferSize, elementType());
+        resizeListeners.forEach(listener -> listener.accept(this));
+    }
+
+    /** Calls {@code listener} on the resizing thread after each successful {@link #resize}; for meters of size classes. */
+    public void addResizeListener(Consumer<PinnedMemoryPool<A>> listener) {
+        resizeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /** {@return a snapshot of the pool's state and counters} */
     public PoolStats stats() {
-        Shape current = shape;
-        long hitCount;
-        long returnCount;
-        long missCount;
-        long leakCount;
-        synchronized (live) {
-            // Under the lock that frees fold under, so no block is counted twice or not at all.
-            // Misses first: a miss during the scan then can make in-use read low, never high.
-            missCount = misses.sum();
-            leakCount = leaks.sum();
-            hitCount = retiredHits.get();
-            returnCount = retiredReturns.get();
-            for (NativeBlock block : live) {
-                hitCount += block.hitCount();
-                returnCount += block.returnCount();
-            }
+        PoolShape shape = engine.shape();
+        PoolBooks.Sums sums = engine.books.sums(shape);
+        List<SizeClassStats> classes = new ArrayList<>(shape.classes.length);
+        for (SizeClass c : shape.classes) {
+            int i = c.index;
+            classes.add(new SizeClassStats(c.length, c.bytes, c.idle.count(),
+                    (int) Math.max(0, sums.classRents()[i] - sums.classReturns()[i] - sums.classLeaks()[i]),
+                    Math.max(0, sums.classRents()[i] - sums.classMisses()[i]), sums.classMisses()[i]));
         }
-        int inUse = (int) Math.max(0, hitCount + missCount - returnCount - leakCount);
-        int idleCount = idle.count();
-        return new PoolStats(type.name(), current.length(), current.bytes(), initialSize, maxSize, clearOnReturn,
-                idleCount, inUse, idleCount + inUse, hitCount + missCount, returnCount, hitCount, missCount,
-                dropped.sum(), leakCount, pinnedBytes.get(), backend.pageLocked());
+        PoolSettings<A> settings = engine.settings;
+        int inUse = (int) Math.max(0, sums.rents() - sums.returns() - sums.leaks());
+        int idle = shape.idleCount();
+        int fenced = engine.fenced.pending();
+        WaitCounters waits = engine.books.waits;
+        return new PoolStats(elementType().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
+                settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
+                sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(),
+                engine.books.counters.dropped.sum(), sums.leaks(), engine.books.pinnedBytes.get(),
+                backend().pageLocked(), fenced, waits.waiting.get(), waits.waits.sum(), waits.timeouts.sum(),
+                sums.askedBytes(), sums.backingBytes(), classes);
     }
 
     /**
-     * Closes the pool: frees the idle buffers now and each rented buffer when it is returned;
-     * later rents throw. Logs a warning naming how many buffers were still rented. A second call
-     * does nothing.
+     * {@return a live view of the counters, for meters: each read costs only what it returns} The
+     * same object on every call, reachable as long as the pool is (Micrometer holds meter state weakly).
+     */
+    public PoolMetrics metrics() {
+        return metrics;
+    }
+
+    /** {@return where each buffer rented now was rented, at {@code PARANOID} leak detection; empty otherwise} */
+    public List<Throwable> rentSites() {
+        return engine.rentSites();
+    }
+
+    /**
+     * Closes the pool: frees the idle buffers now, each rented buffer when it is returned and each
+     * fenced one when its fence completes; later rents throw. Logs a warning naming how many buffers
+     * were still rented (with where they were rented, at {@code PARANOID}) and how many wait on a
+     * fence. A second call does nothing.
      */
     @Override
     public void close() {
-        synchronized (lifecycle) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        purgeIdle();
-        int outstanding = stats().inUse();
-        if (outstanding > 0) {
-            LOG.log(System.Logger.Level.WARNING, "pinned-memory pool ''{0}'' closed with {1} buffer(s) still rented; "
-                    + "each is freed when it is returned", name, outstanding);
-        }
+        engine.close();
+        abandonment.clean();
     }
 
     /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
-        return closed;
+        return engine.isClosed();
     }
 
     /** {@return the pool's name, as in configuration and metrics} */
     public String name() {
-        return name;
+        return engine.settings.name();
     }
 
     /** {@return the element type} */
     public ElementType<A> elementType() {
-        return type;
+        return engine.settings.type();
     }
 
-    /** {@return the current buffer size in elements} */
+    /** {@return the current buffer size in elements (the largest size class)} */
     public int bufferSize() {
-        return shape.length();
+        return engine.shape().maxLength();
+    }
+
+    /** {@return the smallest size class in elements, or 0 without size classes} */
+    public int minBufferSize() {
+        return engine.settings.minBufferLength();
+    }
+
+    /** {@return how long {@link #rentWaiting()} waits for memory (the pool's {@code max-wait})} */
+    public Duration maxWait() {
+        return engine.settings.maxWait();
     }
 
     /** {@return the backend the pool allocates from} */
     public PageLockingBackend backend() {
-        return backend;
+        return engine.allocator.backend;
     }
 
     /** {@return the budget the pool reserves its bytes from} */
     public MemoryBudget budget() {
-        return budget;
+        return engine.budget;
     }
 
     /** {@return the leak detection level} */
     public LeakDetectionLevel leakDetection() {
-        return leakDetection;
+        return engine.settings.leakDetection();
     }
 
-    private void purgeIdle() {
-        Shape current = shape;
-        for (PinnedBuffer<A> buffer : idle.drain()) {
-            if (closed || buffer.block.generation != current.generation() || !idle.offer(buffer)) {
-                buffer.block.free();
-            }
+    @Override
+    public String toString() {
+        return "PinnedMemoryPool['" + name() + "', " + elementType() + " x " + bufferSize()
+                + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    private int checkLength(int length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("length: " + length + " (expected: 1 to " + bufferSize()
+                    + ", the buffer size of pool '" + name() + "', in " + elementType() + " elements)");
         }
+        return length;
     }
 
-    private void recordSite(NativeBlock block) {
-        if (leakDetection == LeakDetectionLevel.PARANOID) {
-            block.site = new Throwable("rented from pinned-memory pool '" + name + "' here");
+    private static long waitNanos(Duration maxWait) {
+        Objects.requireNonNull(maxWait, "maxWait");
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: >= 0)");
         }
-    }
-
-    private List<PinnedBuffer<A>> allocateIdle(Shape target, int count, boolean overBudgetChecked) {
-        List<PinnedBuffer<A>> fresh = java.util.Collections.synchronizedList(new ArrayList<>(count));
-        int threads = Math.min(warmupThreads, count);
         try {
-            if (threads <= 1) {
-                for (int i = 0; i < count; i++) {
-                    fresh.add(allocateIdle(target, overBudgetChecked));
-                }
-            } else {
-                Warmup.run(threads, count, () -> fresh.add(allocateIdle(target, overBudgetChecked)));
-            }
-        } catch (RuntimeException e) {
-            fresh.forEach(buffer -> buffer.block.free());
-            throw e;
-        }
-        return new ArrayList<>(fresh);
-    }
-
-    private PinnedBuffer<A> allocateIdle(Shape target, boolean overBudgetChecked) {
-        PinnedBuffer<A> buffer = allocate(target, overBudgetChecked);
-        buffer.block.transition(NativeBlock.IN_USE, NativeBlock.IDLE);
-        return buffer;
-    }
-
-    private PinnedBuffer<A> allocate(Shape target, boolean overBudgetChecked) {
-        long bytes = target.bytes();
-        if (overBudgetChecked) {
-            budget.forceReserve(bytes);
-        } else {
-            budget.reserve(bytes);
-        }
-        Arena arena = Arena.ofShared();
-        MemorySegment segment;
-        try {
-            segment = backend.allocate(bytes, arena);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            arena.close();
-            budget.release(bytes);
-            String what = "pool '" + name + "' could not allocate a buffer of " + target.length() + " " + type
-                    + " elements (" + bytes + " bytes) from backend '" + backend.name() + "': " + e.getMessage();
-            throw new PinnedMemoryException(what, bytes, e);
-        }
-        String description = "buffer of " + target.length() + " " + type + " elements (" + bytes
-                + " bytes) rented from pool '" + name + "'";
-        NativeBlock block = new NativeBlock(arena, backend, segment, accounting, target.generation(), description);
-        live.add(block);
-        pinnedBytes.addAndGet(bytes);
-        PinnedBuffer<A> buffer = new PinnedBuffer<>(type, target.length(), block, this);
-        LeakDetector.CLEANER.register(buffer, block);
-        return buffer;
-    }
-
-    /** Keeps the pool's byte counts and leak count; a separate object so the pool's API stays clean. */
-    private final class Accounting implements NativeBlock.Owner {
-        @Override
-        public void freed(NativeBlock block) {
-            synchronized (live) {
-                retiredHits.addAndGet(block.hitCount());
-                retiredReturns.addAndGet(block.returnCount());
-                live.remove(block);
-            }
-            pinnedBytes.addAndGet(-block.byteSize());
-            budget.release(block.byteSize());
-        }
-
-        @Override
-        public void leaked(NativeBlock block) {
-            leaks.increment();
-            LeakDetector.report(leakDetection, block.description, block.site);
+            return maxWait.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
         }
     }
 
@@ -420,22 +331,37 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     public static final class Builder<A> {
         private final ElementType<A> elementType;
         private int bufferSize = -1;
+        private int minBufferSize;
         private int initialSize;
         private int maxSize = 20;
         private boolean clearOnReturn = true;
-        private PageLockingBackend backend;
-        private MemoryBudget budget;
-        private LeakDetectionLevel leakDetection;
-        private String name;
+        private Duration maxWait = Duration.ZERO;
+        private boolean writeCombined;
+        private boolean strictSegments;
+        private @Nullable PageLockingBackend backend;
+        private @Nullable MemoryBudget budget;
+        private @Nullable LeakDetectionLevel leakDetection;
+        private @Nullable String name;
         private int warmupThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
+        private @Nullable Allocator allocator;
 
         private Builder(ElementType<A> elementType) {
             this.elementType = Objects.requireNonNull(elementType, "elementType");
         }
 
-        /** Elements per buffer; required, positive. */
+        /** Elements per buffer (the largest size class); required, positive. */
         public Builder<A> bufferSize(int bufferSize) {
             this.bufferSize = bufferSize;
+            return this;
+        }
+
+        /**
+         * The smallest size class in elements (default 0: no size classes, every buffer is
+         * {@code bufferSize}). With {@code 0 < minBufferSize < bufferSize}, {@link #rent(int)} is
+         * served from classes between the two, spaced so a buffer is at most 25 % larger than asked.
+         */
+        public Builder<A> minBufferSize(int minBufferSize) {
+            this.minBufferSize = minBufferSize;
             return this;
         }
 
@@ -445,19 +371,44 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return this;
         }
 
-        /** Most idle buffers kept (default 20); returns beyond it are freed. */
+        /** Most idle buffers kept per size class (default 20, at most {@value #MAX_IDLE_BUFFERS}); returns beyond it are freed. */
         public Builder<A> maxSize(int maxSize) {
             this.maxSize = maxSize;
             return this;
         }
 
-        /** Whether returned buffers are zeroed before they are rented again (default true). */
+        /** Whether a returned buffer is zeroed before it is rented again (default true). */
         public Builder<A> clearOnReturn(boolean clearOnReturn) {
             this.clearOnReturn = clearOnReturn;
             return this;
         }
 
-        /** Where memory comes from (default: the shared helper's auto-selected backend). */
+        /** How long {@link PinnedMemoryPool#rentWaiting()} waits for memory (default 0: fail fast). */
+        public Builder<A> maxWait(Duration maxWait) {
+            this.maxWait = Objects.requireNonNull(maxWait, "maxWait");
+            return this;
+        }
+
+        /**
+         * Whether to ask for write-combined memory (default false): with the {@code cuda} backend,
+         * {@code cudaHostAllocWriteCombined}, faster for host-to-device staging but very slow for the
+         * CPU to read. Other backends ignore it.
+         */
+        public Builder<A> writeCombined(boolean writeCombined) {
+            this.writeCombined = writeCombined;
+            return this;
+        }
+
+        /**
+         * Whether each lease gets a segment of its own that throws once the lease ends (default
+         * false: the pooled memory itself). Costs an arena per rent and closing it per return.
+         */
+        public Builder<A> strictSegments(boolean strictSegments) {
+            this.strictSegments = strictSegments;
+            return this;
+        }
+
+        /** Where memory comes from (default: {@link PageLockingBackends#defaultSelection()}). */
         public Builder<A> backend(PageLockingBackend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
@@ -497,26 +448,27 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return this;
         }
 
+        /** The allocator (backend, reclaimer, leak reporter) as a whole: the seam tests and the helper use. */
+        Builder<A> allocator(Allocator allocator) {
+            this.allocator = Objects.requireNonNull(allocator, "allocator");
+            return this;
+        }
+
         /**
          * {@return a new pool with {@code initialSize} buffers allocated}
          *
          * @throws IllegalArgumentException naming the value and the rule for a bad setting
+         * @throws MemoryBudgetExceededException if the initial buffers do not fit the budget
          * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
          */
         public PinnedMemoryPool<A> build() {
             return new PinnedMemoryPool<>(this);
         }
 
-        private void validate() {
-            if (bufferSize <= 0) {
-                throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: > 0 elements)");
-            }
-            if (maxSize < 0) {
-                throw new IllegalArgumentException("maxSize: " + maxSize + " (expected: >= 0)");
-            }
-            if (initialSize < 0 || initialSize > maxSize) {
-                throw new IllegalArgumentException("initialSize: " + initialSize + " (expected: 0 to maxSize " + maxSize + ")");
-            }
+        private PoolSettings<A> settings() {
+            return new PoolSettings<>(name != null ? name : "pool-" + UNNAMED.incrementAndGet(), elementType,
+                    bufferSize, minBufferSize, initialSize, maxSize, clearOnReturn, maxWait, writeCombined,
+                    strictSegments, leakDetection != null ? leakDetection : LeakDetector.defaultLevel(), warmupThreads);
         }
     }
 }

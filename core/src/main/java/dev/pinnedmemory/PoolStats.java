@@ -1,33 +1,51 @@
 package dev.pinnedmemory;
 
+import java.util.List;
+
 /**
- * A view of a {@link PinnedMemoryPool}'s state and counters: what the Actuator endpoint, metrics
- * and health read. Immutable; thread-safe. It is exact when the pool is quiet:
- * {@code allocated == idle + inUse} and {@code rents == returns + inUse + leaks}. Under load it is
- * not a snapshot: rent and return take no lock and keep their counts on each buffer's own cache
- * line, and {@code stats()} sums them one buffer after another, so a buffer in the middle of a
- * rent or return, or a thread that rents and returns during the sum, can be off by about one
+ * A view of a {@link PinnedMemoryPool}'s state and counters: what the Actuator endpoint and the
+ * health contributor read. Immutable; thread-safe. It is exact when the pool is quiet:
+ * {@code allocated == idle + inUse + fenced} and {@code rents == returns + inUse + leaks}. Under
+ * load it is not a snapshot: rent and return take no lock and keep their counts on each buffer's
+ * own cache line, and {@code stats()} sums them one buffer after another, so a buffer in the middle
+ * of a rent or return, or a thread that rents and returns during the sum, can be off by about one
  * per busy thread.
  *
  * @param elementType element type name, e.g. {@code FLOAT}
- * @param bufferLength elements per buffer (current size)
- * @param bufferBytes bytes per buffer (current size)
+ * @param bufferLength elements per buffer (the current, largest size)
+ * @param bufferBytes bytes per buffer (the current, largest size)
  * @param initialSize buffers allocated up front and after each resize
- * @param maxSize most idle buffers kept
- * @param clearOnReturn whether returned buffers are zeroed before reuse
+ * @param maxSize most idle buffers kept (per size class)
+ * @param clearOnReturn whether a returned buffer is zeroed before it is rented again
  * @param idle buffers ready to rent
  * @param inUse buffers rented and not yet returned (nor leaked)
- * @param allocated live buffers: idle plus in use
+ * @param allocated live buffers: idle, in use, and waiting on a fence
  * @param rents rents so far
- * @param returns returns so far
+ * @param returns leases ended so far (returned, closed, or closed after a fence)
  * @param hits rents served from an idle buffer
  * @param misses rents that allocated a new buffer
- * @param dropped returned buffers freed instead of kept (pool full, old size, or pool closed)
+ * @param dropped returned buffers freed instead of kept (idle set full, an old size, or pool closed)
  * @param leaks rented buffers that became unreachable without being returned (freed by the pool)
- * @param pinnedBytes bytes this pool holds now (idle and in use)
+ * @param pinnedBytes bytes this pool holds now (idle, in use and fenced)
  * @param pageLocked whether the pool's backend page-locks its memory
+ * @param fenced buffers whose lease ended with {@code closeAfter} and whose transfer fence has not
+ *     completed: held, neither rentable nor freed
+ * @param waiting renters waiting for memory now ({@code rent(Duration)})
+ * @param waits rents that had to wait for memory
+ * @param waitTimeouts rents that waited their whole {@code maxWait} and were refused
+ * @param requestedBytes bytes the rents asked for ({@code length} x element size), summed
+ * @param backingBytes bytes of the buffers that served those rents, summed: the waste is
+ *     {@code backingBytes - requestedBytes}
+ * @param sizeClasses each buffer size the pool serves now, smallest first (one without size classes)
  */
 public record PoolStats(String elementType, int bufferLength, long bufferBytes, int initialSize, int maxSize,
                         boolean clearOnReturn, int idle, int inUse, int allocated, long rents, long returns,
-                        long hits, long misses, long dropped, long leaks, long pinnedBytes, boolean pageLocked) {
+                        long hits, long misses, long dropped, long leaks, long pinnedBytes, boolean pageLocked,
+                        int fenced, int waiting, long waits, long waitTimeouts, long requestedBytes,
+                        long backingBytes, List<SizeClassStats> sizeClasses) {
+
+    /** Copies {@code sizeClasses}, so the record stays immutable. */
+    public PoolStats {
+        sizeClasses = List.copyOf(sizeClasses);
+    }
 }

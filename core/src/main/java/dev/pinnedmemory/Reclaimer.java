@@ -1,75 +1,305 @@
 package dev.pinnedmemory;
 
 import java.lang.foreign.Arena;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * Closes the arenas of freed memory on a daemon thread. Closing a shared arena hands-shakes every
- * running Java thread (measured here: 32 us on an idle JVM, 7.6 ms with four busy threads on two
- * cores), which no caller of {@code close()} or {@code returnBuffer()} should wait for. The
- * backend has already given the pages and locks back ({@code decommit}); what waits here is only
- * the address range, and a segment that escaped reads zeros until its arena is closed, then
- * throws. Thread-safe.
+ * The library's one background thread: it closes the arenas of freed memory, polls the fences of
+ * buffers closed with {@link PinnedBuffer#closeAfter}, and runs periodic trims.
+ *
+ * <p>Closing a shared arena hand-shakes every running Java thread (measured here: 32 us on an idle
+ * JVM, 7.6 ms with four busy threads on two cores), which no caller of {@code close()} or
+ * {@code returnBuffer()} should wait for. Backends that can give pages and locks back at once
+ * ({@code mlock}) have done so before an arena gets here; what waits is the address range (a
+ * segment that escaped reads zeros until its arena is closed, then throws), or, for {@code cuda},
+ * the memory itself: its budget bytes are released only once it is closed, and a rent refused for
+ * budget first closes what is queued ({@link #drainNow()}).
+ *
+ * <p>Nothing stops the thread: an error in a cleanup is counted ({@link #failures()}) and logged,
+ * an arena still in use by a native call is retried with back-off, and an {@link Error} is logged
+ * and survived. Production uses the process-wide {@link #shared()} instance; tests make their own
+ * and hand it to pools, so they need no global state. Thread-safe.
  */
 final class Reclaimer {
 
-    private static final LinkedBlockingQueue<Arena> PENDING = new LinkedBlockingQueue<>();
-    private static final AtomicLong SUBMITTED = new AtomicLong();
-    private static final AtomicLong CLOSED = new AtomicLong();
-    private static final Object DONE = new Object();
     private static final System.Logger LOG = System.getLogger(Reclaimer.class.getName());
+    /** Fence poll interval while a renter waits for memory. */
+    private static final long URGENT_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** Fence poll interval otherwise. */
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** Attempts to close an arena still acquired by a native call before giving up and reporting it. */
+    private static final int MAX_ATTEMPTS = 40;
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    static {
-        Thread.ofPlatform().name("pinned-memory-reclaimer").daemon().start(Reclaimer::run);
+    private record Task(Arena arena, @Nullable Arena lease, @Nullable Runnable afterClose, int attempt, long due) {
     }
 
-    private Reclaimer() {
+    private static final class Periodic {
+        final WeakReference<Object> owner;
+        final Consumer<Object> task;
+        final long periodNanos;
+        long due;
+
+        Periodic(Object owner, Consumer<Object> task, long periodNanos) {
+            this.owner = new WeakReference<>(owner);
+            this.task = task;
+            this.periodNanos = periodNanos;
+            this.due = System.nanoTime() + periodNanos;
+        }
     }
 
-    static void close(Arena arena) {
-        SUBMITTED.incrementAndGet();
-        PENDING.add(arena);
+    /** Queued to cut the thread's timed wait short when a fence or a periodic task is added. */
+    private static final Task WAKE = new Task(Arena.global(), null, null, 0, 0);
+
+    private static final class Holder {
+        static final Reclaimer SHARED = new Reclaimer("pinned-memory-reclaimer");
     }
 
-    /** {@return arenas waiting to be closed} */
-    static long pending() {
-        return SUBMITTED.get() - CLOSED.get();
+    private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    private final List<Task> retries = new ArrayList<>();
+    private final Set<FencedBlocks> watched = ConcurrentHashMap.newKeySet();
+    private final List<Periodic> periodic = new ArrayList<>();
+    private final AtomicLong submitted = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Object done = new Object();
+
+    /** Starts a reclaimer with a daemon thread named {@code threadName}. */
+    Reclaimer(String threadName) {
+        Thread.ofPlatform().name(threadName).daemon().start(this::run);
+    }
+
+    /** {@return the process-wide reclaimer, started at first use} */
+    static Reclaimer shared() {
+        return Holder.SHARED;
+    }
+
+    /** Queues {@code arena} (and a lease's scope) to be closed, then runs {@code afterClose}. */
+    void close(Arena arena, @Nullable Arena lease, @Nullable Runnable afterClose) {
+        submitted.incrementAndGet();
+        queue.add(new Task(arena, lease, afterClose, 0, 0));
+    }
+
+    /** Closes {@code arena} on this thread; one still in use goes to the queue and is retried there. */
+    void closeNow(Arena arena, @Nullable Arena lease, @Nullable Runnable afterClose) {
+        submitted.incrementAndGet();
+        process(new Task(arena, lease, afterClose, 0, 0));
+    }
+
+    /** {@return whether freed memory is queued and not yet closed} */
+    boolean hasPending() {
+        return pending() > 0;
+    }
+
+    /** {@return arenas submitted and not yet closed (or given up on)} */
+    long pending() {
+        return submitted.get() - finished.get();
+    }
+
+    /** Closes what is queued now, on this thread; for a rent that would otherwise be refused for budget. */
+    void drainNow() {
+        Task task;
+        while ((task = queue.poll()) != null) {
+            process(task);
+        }
     }
 
     /** Waits until every arena submitted so far is closed, or the timeout passes; {@return whether all were} */
-    static boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
-        long target = SUBMITTED.get();
+    boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
+        long target = submitted.get();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        synchronized (DONE) {
-            while (CLOSED.get() < target) {
+        synchronized (done) {
+            while (finished.get() < target) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                TimeUnit.NANOSECONDS.timedWait(DONE, left);
+                TimeUnit.NANOSECONDS.timedWait(done, left);
             }
         }
         return true;
     }
 
-    private static void run() {
+    /** {@return frees that failed (a cleanup or decommit threw, or an arena could never be closed)} */
+    long failures() {
+        return failures.get();
+    }
+
+    /** Counts and logs a failed free; the library carries on. */
+    void failed(String what, Throwable failure) {
+        failures.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "pinned-memory: " + what + " failed (failures so far: "
+                + failures.get() + ")", failure);
+    }
+
+    /** Polls {@code fences} until none is pending; idempotent. */
+    void watch(FencedBlocks fences) {
+        if (watched.add(fences)) {
+            queue.add(WAKE);
+        }
+    }
+
+    /**
+     * Runs {@code task} every {@code periodNanos} on this reclaimer's thread while {@code owner} is
+     * reachable; the task is given the owner. Holds the owner weakly.
+     */
+    <T> void every(long periodNanos, T owner, Consumer<T> task) {
+        @SuppressWarnings("unchecked")
+        Consumer<Object> untyped = (Consumer<Object>) task;
+        synchronized (periodic) {
+            periodic.add(new Periodic(owner, untyped, periodNanos));
+        }
+        queue.add(WAKE);
+    }
+
+    private void run() {
         while (true) {
-            Arena arena;
             try {
-                arena = PENDING.take();
+                Task task = queue.poll(nextWaitNanos(), TimeUnit.NANOSECONDS);
+                while (task != null) {
+                    process(task);
+                    task = queue.poll();
+                }
+                pollFences();
+                runDue();
             } catch (InterruptedException e) {
-                continue;
+                // Nobody may stop the reclaimer: an interrupt only ends the current wait.
+            } catch (Throwable t) {
+                failed("the reclaimer's cycle", t);
             }
+        }
+    }
+
+    private long nextWaitNanos() {
+        long now = System.nanoTime();
+        long wait = TimeUnit.SECONDS.toNanos(60);
+        for (FencedBlocks fences : watched) {
+            wait = Math.min(wait, fences.urgent() ? URGENT_POLL_NANOS : POLL_NANOS);
+        }
+        synchronized (periodic) {
+            for (Periodic p : periodic) {
+                wait = Math.min(wait, p.due - now);
+            }
+        }
+        synchronized (retries) {
+            for (Task t : retries) {
+                wait = Math.min(wait, t.due() - now);
+            }
+        }
+        return Math.max(wait, 1);
+    }
+
+    private void process(Task task) {
+        if (task == WAKE) {
+            return;
+        }
+        try {
+            if (task.lease() != null && task.lease().scope().isAlive()) {
+                task.lease().close();
+            }
+            task.arena().close();
+        } catch (IllegalStateException stillInUse) {
+            if (task.arena().scope().isAlive()) {
+                retryLater(task, stillInUse);
+                return;
+            }
+            failed("closing a freed arena", stillInUse);
+        } catch (Throwable failure) {
+            failed("freeing memory", failure);
+        }
+        finish(task);
+    }
+
+    private void retryLater(Task task, IllegalStateException reason) {
+        if (task.attempt() + 1 >= MAX_ATTEMPTS) {
+            // Still held by a native call after minutes: give up on it, keep its budget bytes (they are truly held).
+            failed("closing a freed arena still in use after " + MAX_ATTEMPTS + " attempts", reason);
+            finishWithout(task);
+            return;
+        }
+        long backoff = Math.min(MAX_BACKOFF_NANOS, TimeUnit.MILLISECONDS.toNanos(1L << Math.min(task.attempt(), 10)));
+        synchronized (retries) {
+            retries.add(new Task(task.arena(), task.lease(), task.afterClose(), task.attempt() + 1,
+                    System.nanoTime() + backoff));
+        }
+        queue.add(WAKE);
+    }
+
+    private void finish(Task task) {
+        Runnable after = task.afterClose();
+        if (after != null) {
             try {
-                arena.close();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "pinned-memory: closing a freed arena failed", e);
-            } finally {
-                CLOSED.incrementAndGet();
-                synchronized (DONE) {
-                    DONE.notifyAll();
+                after.run();
+            } catch (Throwable failure) {
+                failed("accounting for freed memory", failure);
+            }
+        }
+        finishWithout(task);
+    }
+
+    private void finishWithout(Task task) {
+        finished.incrementAndGet();
+        synchronized (done) {
+            done.notifyAll();
+        }
+    }
+
+    private void pollFences() {
+        for (FencedBlocks fences : watched) {
+            fences.collect();
+            if (fences.pending() == 0) {
+                watched.remove(fences);
+                if (fences.pending() > 0) {
+                    watched.add(fences);
+                }
+            }
+        }
+        List<Task> due = new ArrayList<>();
+        long now = System.nanoTime();
+        synchronized (retries) {
+            for (Iterator<Task> it = retries.iterator(); it.hasNext(); ) {
+                Task t = it.next();
+                if (t.due() <= now) {
+                    due.add(t);
+                    it.remove();
+                }
+            }
+        }
+        due.forEach(this::process);
+    }
+
+    private void runDue() {
+        List<Periodic> run = new ArrayList<>();
+        long now = System.nanoTime();
+        synchronized (periodic) {
+            for (Iterator<Periodic> it = periodic.iterator(); it.hasNext(); ) {
+                Periodic p = it.next();
+                if (p.owner.get() == null) {
+                    it.remove();
+                } else if (p.due <= now) {
+                    p.due = now + p.periodNanos;
+                    run.add(p);
+                }
+            }
+        }
+        for (Periodic p : run) {
+            Object owner = p.owner.get();
+            if (owner != null) {
+                try {
+                    p.task.accept(owner);
+                } catch (Throwable t) {
+                    failed("a periodic trim", t);
                 }
             }
         }

@@ -1,29 +1,90 @@
 package dev.pinnedmemory;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Owner of blocks that belong to no pool (standalone buffers, pinned arrays): counts their leaks. Thread-safe. */
+/**
+ * Owner of the memory that belongs to no pool (standalone buffers and pinned arrays of one helper):
+ * it frees a buffer when its lease ends, or when its fence completes, and counts leaks. Standalone
+ * memory is outside every budget. Thread-safe.
+ */
 final class StandaloneOwner implements NativeBlock.Owner {
 
-    private final LeakDetectionLevel level;
-    private final LongAdder leaks = new LongAdder();
+    private static final String DESCRIPTION = "a standalone allocation";
 
-    StandaloneOwner(LeakDetectionLevel level) {
+    private final LeakDetectionLevel level;
+    private final LeakReporter reporter;
+    private final LongAdder leaks = new LongAdder();
+    private final FencedBlocks fenced;
+    private final Map<ElementType<?>, Leases<?>> leases = new ConcurrentHashMap<>();
+
+    StandaloneOwner(LeakDetectionLevel level, Allocator allocator) {
         this.level = level;
+        this.reporter = allocator.leaks;
+        this.fenced = new FencedBlocks(DESCRIPTION, anchor -> anchor.block.free(), () -> false, allocator.reclaimer);
+    }
+
+    /** {@return the lease owner for standalone buffers of {@code type}} */
+    @SuppressWarnings("unchecked")
+    <A> LeaseOwner<A> leases(ElementType<A> type) {
+        return (LeaseOwner<A>) leases.computeIfAbsent(type, Leases::new);
+    }
+
+    long leaks() {
+        return leaks.sum();
+    }
+
+    int fenced() {
+        return fenced.pending();
+    }
+
+    @Override
+    public void allocated(NativeBlock block) {
+        // No byte accounting: standalone memory is outside every pool's budget.
     }
 
     @Override
     public void freed(NativeBlock block) {
-        // No byte accounting: standalone memory is outside every pool's budget.
+        // Nothing to give back: no budget holds standalone memory.
     }
 
     @Override
     public void leaked(NativeBlock block) {
         leaks.increment();
-        LeakDetector.report(level, block.description, block.site);
+        reporter.leaked(level, block.description, block.site);
     }
 
-    long leaks() {
-        return leaks.sum();
+    /** Standalone buffers of one element type: a lease that ends frees its memory. */
+    private final class Leases<A> implements LeaseOwner<A> {
+
+        private final ElementType<A> type;
+
+        Leases(ElementType<?> type) {
+            @SuppressWarnings("unchecked")
+            ElementType<A> typed = (ElementType<A>) type;
+            this.type = typed;
+        }
+
+        @Override
+        public ElementType<A> elementType() {
+            return type;
+        }
+
+        @Override
+        public String describe() {
+            return DESCRIPTION;
+        }
+
+        @Override
+        public void release(BlockAnchor anchor, int length) {
+            anchor.block.free();
+        }
+
+        @Override
+        public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
+            anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
+            fenced.add(anchor, fence);
+        }
     }
 }

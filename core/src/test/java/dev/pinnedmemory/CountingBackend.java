@@ -75,6 +75,11 @@ final class CountingBackend implements PageLockingBackend {
         delegate.decommit(segment);
     }
 
+    @Override
+    public boolean releasesMemoryOnDecommit() {
+        return delegate.releasesMemoryOnDecommit();
+    }
+
     long reclaimed() {
         return reclaimed.get();
     }

@@ -2,21 +2,27 @@ package dev.pinnedmemory;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LeakDetectionTests {
+
+    private static final Reclaimer RECLAIMER = new Reclaimer("leak-tests-reclaimer");
 
     @Test
     void aRentedBufferDroppedWithoutReturnShouldBeFreedAndCountedAndThePoolStayConsistent() throws Exception {
         long before = LockedMemory.lockedKb();
         long globalBefore = LeakDetector.totalLeaks();
-        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(1 << 20)
-                .backend(Backends.MLOCK).leakDetection(LeakDetectionLevel.PARANOID).name("leaky").build()) {
+        LeakRecorder leaks = new LeakRecorder();
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, Backends.MLOCK, RECLAIMER, leaks)
+                .bufferSize(1 << 20).leakDetection(LeakDetectionLevel.PARANOID).name("leaky").build()) {
             rentAndDrop(pool);
             PinnedBuffer<byte[]> kept = pool.rent();
+            MemorySegment keptMemory = kept.segment();
             assertThat(LockedMemory.lockedKb() - before).isGreaterThanOrEqualTo(2048);
 
-            Gc.untilLeaksReported(1, () -> pool.stats().leaks() == 1);
+            leaks.awaitReports(1, () -> pool.stats().leaks() == 1);
 
             PoolStats stats = pool.stats();
             assertThat(stats.leaks()).isEqualTo(1);
@@ -24,11 +30,17 @@ class LeakDetectionTests {
             assertThat(stats.allocated()).isEqualTo(1);
             assertThat(stats.pinnedBytes()).isEqualTo(1 << 20);
             assertThat(LeakDetector.totalLeaks() - globalBefore).isGreaterThanOrEqualTo(1);
+            assertThat(leaks.reports).singleElement().satisfies(report -> {
+                assertThat(report.what()).contains("1048576 BYTE elements", "pool 'leaky'");
+                assertThat(report.site()).hasMessageContaining("rented from pinned-memory pool 'leaky'");
+                assertThat(report.abandoned()).isFalse();
+            });
             assertThat(LockedMemory.lockedKb() - before).isBetween(1024L, 1100L);
             kept.close();
             assertThat(pool.stats().idle()).isEqualTo(1);
             try (PinnedBuffer<byte[]> again = pool.rent()) {
-                assertThat(again).isSameAs(kept);
+                assertThat(again).isNotSameAs(kept);
+                assertThat(again.address()).isEqualTo(keptMemory.address());
             }
         }
         assertThat(LockedMemory.lockedKb()).isEqualTo(before);
@@ -38,26 +50,44 @@ class LeakDetectionTests {
     void aStandaloneBufferAndAPinnedArrayDroppedShouldBeFreedAndCounted() throws Exception {
         long before = LockedMemory.lockedKb();
         long globalBefore = LeakDetector.totalLeaks();
-        PinnedMemoryHelper helper = new PinnedMemoryHelper(Backends.MLOCK);
+        LeakRecorder leaks = new LeakRecorder();
+        PinnedMemoryHelper helper = new PinnedMemoryHelper(Backends.MLOCK_SELECTION, PinningStrategySelector.defaults(),
+                LeakDetectionLevel.SIMPLE, MemoryBudget.unlimited(), leaks.allocator(Backends.MLOCK, RECLAIMER));
         allocateAndDrop(helper);
         assertThat(LockedMemory.lockedKb() - before).isGreaterThanOrEqualTo(1024);
 
-        Gc.untilLeaksReported(2, () -> helper.leakCount() == 2);
+        leaks.awaitReports(2, () -> helper.leakCount() == 2);
         assertThat(LeakDetector.totalLeaks() - globalBefore).isGreaterThanOrEqualTo(2);
 
         assertThat(LockedMemory.lockedKb()).isEqualTo(before);
     }
 
     @Test
-    void anIdleBufferShouldNeverCountAsALeak() throws Exception {
-        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4096)
-                .initialSize(2).maxSize(2).backend(Backends.MLOCK).build()) {
+    void anIdleBufferShouldNeverCountAsALeak() {
+        LeakRecorder leaks = new LeakRecorder();
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, Backends.MLOCK, RECLAIMER, leaks)
+                .bufferSize(4096).initialSize(2).maxSize(2).build()) {
             pool.rent().close();
             for (int i = 0; i < 3; i++) {
                 System.gc();
             }
             assertThat(pool.stats().leaks()).isZero();
             assertThat(pool.stats().idle()).isEqualTo(2);
+            assertThat(leaks.reports).isEmpty();
+        }
+    }
+
+    @Test
+    void aClosedLeaseShouldNotKeepItsBufferFromBeingDetectedWhenTheNextRenterDropsIt() throws Exception {
+        LeakRecorder leaks = new LeakRecorder();
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, Backends.MLOCK, RECLAIMER, leaks)
+                .bufferSize(4096).maxSize(1).name("relent").build()) {
+            PinnedBuffer<byte[]> stale = pool.rent();
+            stale.close();
+            rentAndDrop(pool);                    // the same memory, a new lease, dropped unclosed
+            leaks.awaitReports(1, () -> pool.stats().leaks() == 1);
+            assertThat(stale.isPinned()).isFalse();  // the stale lease is still reachable here, and did not hide the leak
+            assertThat(pool.stats().inUse()).isZero();
         }
     }
 

@@ -9,7 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PinnedArrayTests {
 
-    private final PinnedMemoryHelper helper = new PinnedMemoryHelper(Backends.MLOCK);
+    private final Reclaimer reclaimer = new Reclaimer(getClass().getSimpleName() + "-reclaimer");
+    private final PinnedMemoryHelper helper = Backends.helper(Backends.MLOCK, reclaimer);
 
     @Test
     void pinShouldCopyTheArrayIntoLockedMemory() {
@@ -41,7 +42,7 @@ class PinnedArrayTests {
         assertThat(data[0]).isEqualTo(42);
         assertThat(data[data.length - 1]).isEqualTo(7);
         assertThat(pinned.isPinned()).isFalse();
-        assertThat(Reclaimer.awaitIdle(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(reclaimer.awaitIdle(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThatThrownBy(() -> segment.getAtIndex(ValueLayout.JAVA_INT, 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(pinned::segment).isInstanceOf(IllegalStateException.class).hasMessageContaining("unpinned");
         assertThatThrownBy(pinned::address).isInstanceOf(IllegalStateException.class);

@@ -26,15 +26,18 @@ class PinnedMemoryHelperTests {
             }
             try (PinnedMemory<int[]> offHeap = helper.pin(data, PinningStrategy.OFF_HEAP)) {
                 assertThat(offHeap).isInstanceOf(PinnedBuffer.class);
-                assertThat(((PinnedBuffer<int[]>) offHeap).isPooled()).isFalse();
+                assertThat(((PinnedBuffer<int[]>) offHeap).owner).isNotInstanceOf(PoolEngine.class);
                 assertThat(((PinnedBuffer<int[]>) offHeap).toArray()).containsExactly(1, 2, 3);
             }
             PinnedMemory<int[]> pooled = helper.pin(data, PinningStrategy.POOLED);
-            assertThat(((PinnedBuffer<int[]>) pooled).isPooled()).isTrue();
+            assertThat(((PinnedBuffer<int[]>) pooled).owner).isInstanceOf(PoolEngine.class);
+            long address = pooled.address();
             assertThat(((PinnedBuffer<int[]>) pooled).toArray()).containsExactly(1, 2, 3);
             pooled.close();
             PinnedMemory<int[]> again = helper.pin(new int[] {4, 5, 6}, PinningStrategy.POOLED);
-            assertThat(again).isSameAs(pooled);
+            assertThat(again).isNotSameAs(pooled);
+            assertThat(again.address()).as("the same pooled memory, under a new lease").isEqualTo(address);
+            assertThatThrownBy(pooled::segment).isInstanceOf(IllegalStateException.class);
             assertThat(((PinnedBuffer<int[]>) again).toArray()).containsExactly(4, 5, 6);
             again.close();
         }

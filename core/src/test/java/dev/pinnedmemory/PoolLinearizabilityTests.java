@@ -11,9 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * Lincheck model checking of rent / return / resize / stats. A renter that found a foreign mark in
- * its buffer would break linearizability (every sequential history rents cleared buffers), so two
- * holders of one buffer are caught. Counters live on each buffer's cache line by design (no shared atomic on the hot
+ * Lincheck model checking of rent / return / late close of a returned lease / resize / stats. A
+ * renter that found a foreign mark in its buffer would break linearizability (every sequential
+ * history rents cleared buffers), so two holders of one buffer are caught. Counters live on each buffer's cache line by design (no shared atomic on the hot
  * path), so {@code stats} is exact only when the pool is quiet: {@link #quietPoolAddsUp()} checks
  * the books after every explored interleaving.
  */
@@ -24,16 +24,19 @@ public class PoolLinearizabilityTests {
     private static final java.util.logging.Logger POOL_LOG = java.util.logging.Logger.getLogger(PinnedMemoryPool.class.getName());
 
     static {
-        // Start the reclaimer thread before Lincheck takes over threads started under it, and keep the
-        // resize log line quiet: formatting its first date loads locale data, which the model checker
-        // would explore for minutes and then report as a hang of the pool.
-        Reclaimer.pending();
+        // Keep the resize log line quiet: formatting its first date loads locale data, which the model
+        // checker would explore for minutes and then report as a hang of the pool.
         POOL_LOG.setLevel(java.util.logging.Level.WARNING);
     }
 
-    private final PinnedMemoryPool<int[]> pool = PinnedMemoryPool.builder(ElementType.INT).bufferSize(2).maxSize(2)
-            .backend(Backends.UNLOCKED).leakDetection(LeakDetectionLevel.DISABLED).name("lincheck").build();
+    /** Started before Lincheck takes over threads started under it. */
+    private static final Reclaimer RECLAIMER = new Reclaimer("lincheck-reclaimer");
+
+    private final PinnedMemoryPool<int[]> pool = Backends.pool(ElementType.INT, Backends.MLOCK, RECLAIMER,
+                    new LeakRecorder()).bufferSize(2).maxSize(2).leakDetection(LeakDetectionLevel.DISABLED)
+            .name("lincheck").build();
     private final ConcurrentLinkedDeque<PinnedBuffer<int[]>> held = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<PinnedBuffer<int[]>> returned = new ConcurrentLinkedDeque<>();
 
     /** {@return what the renter found in its buffer: always 0 with clear-on-return and exclusive ownership} */
     @Operation
@@ -52,6 +55,21 @@ public class PoolLinearizabilityTests {
             return false;
         }
         pool.returnBuffer(buffer);
+        returned.push(buffer);
+        return true;
+    }
+
+    /**
+     * Closes a lease that was already returned, as a late, buggy holder would: it must do nothing,
+     * so a renter of the same memory still finds only its own mark ({@link #rent()} returns 0).
+     */
+    @Operation
+    public boolean lateClose() {
+        PinnedBuffer<int[]> stale = returned.peek();
+        if (stale == null) {
+            return false;
+        }
+        stale.close();
         return true;
     }
 

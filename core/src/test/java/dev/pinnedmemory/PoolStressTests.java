@@ -4,81 +4,190 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Eight renters, a resizer and a stats reader on one pool for a bounded time
- * ({@code -Dpinnedmemory.stress.seconds=N}, default 3): exclusive ownership, nothing lost,
- * books that add up, and no locked memory left behind.
+ * Eight renters on two pools that share one budget, for a bounded time
+ * ({@code -Dpinnedmemory.stress.seconds=N}, default 3), while everything that could break
+ * ownership runs at once: a resizer on both pools, a "DMA engine" that checks fenced memory is left
+ * alone until it completes the fence, a thread that keeps using and closing stale leases, a stats
+ * reader, and a sampler that checks the budget's ceiling continuously. Proves exclusive ownership
+ * (no two holders, nothing in flight re-rented), a budget never exceeded, nothing lost, books that
+ * add up, and no locked memory left behind.
  */
 class PoolStressTests {
 
     private static final int RENTERS = 8;
     private static final long SECONDS = Long.getLong("pinnedmemory.stress.seconds", 3);
+    private static final long BUDGET = 64 << 10;
+
+    private record InFlight(MemorySegment memory, int owner, CompletableFuture<Void> done) {
+    }
+
+    private record StaleLease(PinnedBuffer<int[]> buffer, PinnedMemoryPool<int[]> pool) {
+    }
 
     @Test
-    void rentersResizerAndStatsReaderShouldNeverShareABufferNorLoseOne() throws Exception {
+    void rentersResizerFencesStaleClosersAndSamplersShouldNeverBreakOwnershipNorTheBudget() throws Exception {
         long lockedBefore = LockedMemory.lockedKb();
+        Reclaimer reclaimer = new Reclaimer("stress-reclaimer");
         CountingBackend backend = new CountingBackend(Backends.MLOCK);
+        LeakRecorder leaks = new LeakRecorder();
+        MemoryBudget budget = new MemoryBudget(BUDGET);
         Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        Set<PinnedBuffer<int[]>> held = ConcurrentHashMap.newKeySet();
-        AtomicLong operations = new AtomicLong();
+        Map<Long, Integer> holders = new ConcurrentHashMap<>();
+        Map<Long, Integer> inFlight = new ConcurrentHashMap<>();
+        BlockingQueue<InFlight> dma = new LinkedBlockingQueue<>();
+        BlockingQueue<StaleLease> stale = new LinkedBlockingQueue<>(1024);
+        AtomicLong cycles = new AtomicLong();
+        AtomicLong fencedCycles = new AtomicLong();
+        AtomicLong timeouts = new AtomicLong();
         AtomicLong resizes = new AtomicLong();
-        long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
-        try (PinnedMemoryPool<int[]> pool = PinnedMemoryPool.builder(ElementType.INT).bufferSize(1024).initialSize(2)
-                .maxSize(6).backend(backend).name("stress").build()) {
+        AtomicLong refusedResizes = new AtomicLong();
+        AtomicLong staleUses = new AtomicLong();
+        AtomicLong samples = new AtomicLong();
+        AtomicLong violations = new AtomicLong();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+        Allocator allocator = leaks.allocator(backend, reclaimer);
+        try (PinnedMemoryPool<int[]> classes = PinnedMemoryPool.builder(ElementType.INT).allocator(allocator)
+                     .bufferSize(1024).minBufferSize(256).initialSize(2).maxSize(3).budget(budget).name("classes").build();
+             PinnedMemoryPool<int[]> fixed = PinnedMemoryPool.builder(ElementType.INT).allocator(allocator)
+                     .bufferSize(512).initialSize(2).maxSize(3).budget(budget).name("fixed").build()) {
+            List<PinnedMemoryPool<int[]>> pools = List.of(classes, fixed);
             CountDownLatch start = new CountDownLatch(1);
+            CountDownLatch rentersDone = new CountDownLatch(RENTERS);
             List<Thread> threads = new ArrayList<>();
             for (int id = 1; id <= RENTERS; id++) {
                 int owner = id;
                 threads.add(Thread.ofPlatform().name("renter-" + id).start(() -> guard(failures, () -> {
+                  try {
                     start.await();
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
                     while (System.nanoTime() < deadline) {
-                        PinnedBuffer<int[]> buffer = pool.rent();
-                        if (!held.add(buffer)) {
-                            throw new AssertionError("two holders of one buffer: " + buffer);
+                        PinnedMemoryPool<int[]> pool = pools.get(random.nextInt(2));
+                        int length = 1 + random.nextInt(pool.bufferSize());
+                        PinnedBuffer<int[]> buffer;
+                        try {
+                            buffer = pool.rent(length, Duration.ofMillis(200));
+                        } catch (MemoryBudgetExceededException e) {
+                            timeouts.incrementAndGet();
+                            continue;
+                        } catch (IllegalArgumentException shrunk) {
+                            continue;   // a resize made the pool smaller between bufferSize() and rent
+                        }
+                        long address = buffer.address();
+                        if (inFlight.containsKey(address)) {
+                            throw new AssertionError("rented memory a transfer still uses: " + buffer);
+                        }
+                        Integer other = holders.putIfAbsent(address, owner);
+                        if (other != null) {
+                            throw new AssertionError("two holders (" + other + ", " + owner + ") of " + buffer);
                         }
                         buffer.fill(owner);
-                        MemorySegment segment = buffer.segment();
+                        MemorySegment memory = buffer.segment();
                         for (int i = 0; i < buffer.length(); i++) {
-                            int seen = segment.getAtIndex(ValueLayout.JAVA_INT, i);
-                            if (seen != owner) {
-                                throw new AssertionError("renter " + owner + " found " + seen + " at " + i);
+                            if (memory.getAtIndex(ValueLayout.JAVA_INT, i) != owner) {
+                                throw new AssertionError("renter " + owner + " found another's data in " + buffer);
                             }
                         }
-                        held.remove(buffer);
-                        buffer.close();
-                        operations.incrementAndGet();
+                        holders.remove(address);
+                        if (random.nextInt(4) == 0) {
+                            CompletableFuture<Void> done = new CompletableFuture<>();
+                            inFlight.put(address, owner);
+                            buffer.closeAfter(TransferFence.of(done));
+                            dma.add(new InFlight(memory, owner, done));
+                            fencedCycles.incrementAndGet();
+                        } else {
+                            buffer.close();
+                        }
+                        stale.offer(new StaleLease(buffer, pool));
+                        cycles.incrementAndGet();
                     }
+                  } finally {
+                    rentersDone.countDown();
+                  }
                 })));
             }
+            threads.add(Thread.ofPlatform().name("dma").start(() -> guard(failures, () -> {
+                start.await();
+                while (rentersDone.getCount() > 0 || !dma.isEmpty()) {
+                    InFlight transfer = dma.poll(10, TimeUnit.MILLISECONDS);
+                    if (transfer == null) {
+                        continue;
+                    }
+                    for (long i = 0; i < transfer.memory().byteSize() / Integer.BYTES; i++) {
+                        if (transfer.memory().getAtIndex(ValueLayout.JAVA_INT, i) != transfer.owner()) {
+                            throw new AssertionError("fenced memory was changed before its fence completed");
+                        }
+                    }
+                    inFlight.remove(transfer.memory().address());
+                    transfer.done().complete(null);
+                }
+            })));
+            threads.add(Thread.ofPlatform().name("stale-closer").start(() -> guard(failures, () -> {
+                start.await();
+                while (System.nanoTime() < deadline) {
+                    StaleLease lease = stale.poll(10, TimeUnit.MILLISECONDS);
+                    if (lease == null) {
+                        continue;
+                    }
+                    PinnedBuffer<int[]> old = lease.buffer();
+                    old.close();
+                    old.unpin();
+                    expectRefused(() -> old.segment());
+                    expectRefused(() -> old.fill(-1));
+                    expectRefused(() -> old.closeAfter(TransferFence.of(CompletableFuture.completedFuture(null))));
+                    expectRefused(() -> lease.pool().returnBuffer(old));
+                    staleUses.incrementAndGet();
+                }
+            })));
             threads.add(Thread.ofPlatform().name("resizer").start(() -> guard(failures, () -> {
                 start.await();
-                int size = 1024;
                 while (System.nanoTime() < deadline) {
-                    size = size == 1024 ? 1536 : 1024;
-                    pool.resize(size);
-                    resizes.incrementAndGet();
+                    for (PinnedMemoryPool<int[]> pool : pools) {
+                        int base = pool == classes ? 1024 : 512;
+                        try {
+                            pool.resize(pool.bufferSize() == base ? base * 3 / 2 : base);
+                            resizes.incrementAndGet();
+                        } catch (MemoryBudgetExceededException e) {
+                            refusedResizes.incrementAndGet();
+                        }
+                    }
                     Thread.yield();
+                }
+            })));
+            threads.add(Thread.ofPlatform().name("budget-sampler").start(() -> guard(failures, () -> {
+                start.await();
+                while (System.nanoTime() < deadline) {
+                    if (budget.usedBytes() > budget.limitBytes()) {
+                        violations.incrementAndGet();
+                    }
+                    samples.incrementAndGet();
                 }
             })));
             threads.add(Thread.ofPlatform().name("stats-reader").start(() -> guard(failures, () -> {
                 start.await();
                 while (System.nanoTime() < deadline) {
-                    PoolStats stats = pool.stats();
-                    // Not a snapshot under load: a thread that rents and returns during the scan may be
-                    // seen holding two buffers. Exactness is checked when the pool is quiet, below.
-                    if (stats.idle() > stats.maxSize() || stats.inUse() > 2 * RENTERS || stats.inUse() < 0) {
-                        throw new AssertionError("impossible stats under load: " + stats);
+                    for (PinnedMemoryPool<int[]> pool : pools) {
+                        PoolStats stats = pool.stats();
+                        if (stats.inUse() < 0 || stats.inUse() > 2 * RENTERS || stats.pinnedBytes() > BUDGET) {
+                            throw new AssertionError("impossible stats under load: " + stats);
+                        }
                     }
                 }
             })));
@@ -87,33 +196,53 @@ class PoolStressTests {
                 thread.join();
             }
             assertThat(failures).isEmpty();
-            PoolStats quiet = pool.stats();
-            System.out.printf("stress: %d s, %d renters: %d rent/fill/verify/return cycles, %d resizes, %s%n",
-                    SECONDS, RENTERS, operations.get(), resizes.get(), quiet);
-            assertThat(quiet.inUse()).isZero();
-            assertThat(quiet.allocated()).isEqualTo(quiet.idle() + quiet.inUse());
-            assertThat(quiet.rents()).isEqualTo(quiet.returns() + quiet.inUse() + quiet.leaks());
-            assertThat(quiet.rents()).isEqualTo(operations.get());
-            assertThat(quiet.leaks()).isZero();
-            assertThat(quiet.pinnedBytes()).isEqualTo(quiet.idle() * quiet.bufferBytes());
-            assertThat(backend.liveBlocks()).isEqualTo(quiet.idle());
-            assertThat(operations.get()).isGreaterThan(RENTERS);
+            // Any fence the DMA thread completed last is collected by the reclaimer; wait for it on the pools' own books.
+            for (PinnedMemoryPool<int[]> pool : pools) {
+                awaitNoFences(pool);
+            }
+            System.out.printf("stress: %d s, %d renters: %d verified cycles (%d fenced), %d rent timeouts, %d resizes "
+                            + "(%d refused for budget), %d stale-lease misuses refused, %d budget samples, %d over the "
+                            + "ceiling%n", SECONDS, RENTERS, cycles.get(), fencedCycles.get(), timeouts.get(),
+                    resizes.get(), refusedResizes.get(), staleUses.get(), samples.get(), violations.get());
+            assertThat(violations.get()).as("samples over the budget's ceiling").isZero();
+            long rents = 0;
+            for (PinnedMemoryPool<int[]> pool : pools) {
+                PoolStats quiet = pool.stats();
+                System.out.println("stress: " + quiet);
+                assertThat(quiet.inUse()).isZero();
+                assertThat(quiet.fenced()).isZero();
+                assertThat(quiet.allocated()).isEqualTo(quiet.idle());
+                assertThat(quiet.rents()).isEqualTo(quiet.returns() + quiet.leaks());
+                assertThat(quiet.leaks()).isZero();
+                assertThat(quiet.requestedBytes()).isLessThanOrEqualTo(quiet.backingBytes());
+                rents += quiet.rents();
+            }
+            assertThat(rents).isEqualTo(cycles.get());
+            assertThat(budget.usedBytes()).isEqualTo(classes.stats().pinnedBytes() + fixed.stats().pinnedBytes());
+            assertThat(backend.liveBlocks()).isEqualTo(classes.stats().idle() + fixed.stats().idle());
+            assertThat(cycles.get()).isGreaterThan(RENTERS);
+            assertThat(fencedCycles.get()).isPositive();
+            assertThat(staleUses.get()).isPositive();
             assertThat(resizes.get()).isPositive();
         }
         assertThat(backend.liveBlocks()).isZero();
         assertThat(backend.frees()).isEqualTo(backend.allocations());
         assertThat(backend.doubleFrees()).isZero();
+        assertThat(budget.usedBytes()).isZero();
         assertThat(LockedMemory.lockedKb()).isEqualTo(lockedBefore);
-        assertThat(Reclaimer.awaitIdle(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(reclaimer.awaitIdle(30, TimeUnit.SECONDS)).isTrue();
         assertThat(backend.reclaimed()).isEqualTo(backend.allocations());
+        assertThat(reclaimer.failures()).isZero();
+        assertThat(leaks.reports).isEmpty();
     }
 
     @Test
     void buffersDroppedFromSeveralThreadsShouldAllBeDetectedFreedAndCounted() throws Exception {
         long lockedBefore = LockedMemory.lockedKb();
         CountingBackend backend = new CountingBackend(Backends.MLOCK);
-        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(64 << 10)
-                .maxSize(4).backend(backend).leakDetection(LeakDetectionLevel.DISABLED).name("dropper").build()) {
+        LeakRecorder leaks = new LeakRecorder();
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, backend, new Reclaimer("dropper-reclaimer"),
+                leaks).bufferSize(64 << 10).maxSize(4).leakDetection(LeakDetectionLevel.DISABLED).name("dropper").build()) {
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 threads.add(Thread.ofPlatform().start(() -> {
@@ -127,7 +256,7 @@ class PoolStressTests {
             }
             assertThat(pool.stats().inUse()).isEqualTo(20);
 
-            Gc.untilLeaksReported(20, () -> pool.stats().leaks() == 20);
+            leaks.awaitReports(20, () -> pool.stats().leaks() == 20);
 
             PoolStats stats = pool.stats();
             assertThat(stats.inUse()).isZero();
@@ -140,6 +269,32 @@ class PoolStressTests {
         assertThat(backend.liveBlocks()).isZero();
         assertThat(backend.doubleFrees()).isZero();
         assertThat(LockedMemory.lockedKb()).isEqualTo(lockedBefore);
+    }
+
+    private static void awaitNoFences(PinnedMemoryPool<int[]> pool) throws InterruptedException {
+        MemoryBudget budget = pool.budget();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // A waiting rent returns as soon as the last fenced buffer is collected and goes idle or is freed.
+        while (pool.stats().fenced() > 0 && System.nanoTime() < deadline) {
+            budget.enterWait();
+            try {
+                long seen = budget.changes();
+                if (pool.stats().fenced() > 0) {
+                    budget.awaitChange(seen, TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            } finally {
+                budget.exitWait();
+            }
+        }
+    }
+
+    private static void expectRefused(Runnable misuse) {
+        try {
+            misuse.run();
+        } catch (IllegalStateException expected) {
+            return;
+        }
+        throw new AssertionError("a stale lease was used without IllegalStateException");
     }
 
     private interface Body {

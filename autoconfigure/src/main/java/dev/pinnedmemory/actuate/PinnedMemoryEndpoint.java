@@ -6,11 +6,12 @@ import java.util.Map;
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedMemoryException;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.PoolStats;
-import dev.pinnedmemory.autoconfigure.PinnedMemoryPools;
 import dev.pinnedmemory.backend.BackendReport;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -22,11 +23,13 @@ import org.springframework.util.unit.DataSize;
  * statistics, and resizing a pool ({@code bufferSize} in bytes, e.g. {@code "8MB"}). Technology
  * independent; {@link PinnedMemoryEndpointWebExtension} adds the HTTP status codes of a refused resize.
  *
- * <p>Reads only {@link PoolStats} snapshots; a resize goes through
- * {@link PinnedMemoryPool#resize(int)}, which leaves the pool unchanged when it fails. Owns no
- * memory. Thread-safe.
+ * <p>Read-only by default, like Spring Boot's {@code heapdump}: a resize locks memory on the host,
+ * so it needs {@code management.endpoint.pinnedmemory.access=unrestricted} (a {@code POST} is
+ * answered 405 otherwise). Reads only {@link PoolStats} snapshots; a resize goes through
+ * {@link PinnedMemoryPool#resize(int)}, which leaves the pool unchanged when it is refused. Owns
+ * no memory. Thread-safe.
  */
-@Endpoint(id = "pinnedmemory")
+@Endpoint(id = "pinnedmemory", defaultAccess = Access.READ_ONLY)
 public class PinnedMemoryEndpoint {
 
     private final PinnedMemoryPools pools;
@@ -93,17 +96,11 @@ public class PinnedMemoryEndpoint {
             throw badRequest(pool, bufferSize, "bufferSize must be a data size such as 4096B, 512KB or 8MB");
         }
         long bytes = size.toBytes();
-        if (bytes <= 0) {
-            throw badRequest(pool, bufferSize, "bufferSize must be positive");
+        String rule = type.bufferSizeRule(bytes);
+        if (rule != null) {
+            throw badRequest(pool, bufferSize, "bufferSize " + rule + " but was " + bytes + "B");
         }
-        if (bytes % type.byteSize() != 0) {
-            throw badRequest(pool, bufferSize, "bufferSize must be a multiple of " + type.byteSize() + " bytes (the size of "
-                    + type.configName() + ") but was " + bytes + "B");
-        }
-        if (bytes / type.byteSize() > Integer.MAX_VALUE) {
-            throw badRequest(pool, bufferSize, "bufferSize must be at most " + Integer.MAX_VALUE + " elements");
-        }
-        return (int) (bytes / type.byteSize());
+        return type.lengthForBytes(bytes);
     }
 
     private static PoolResizeException badRequest(String pool, @Nullable String value, String reason) {

@@ -1,5 +1,6 @@
 package dev.pinnedmemory.autoconfigure;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.actuate.PinnedMemoryEndpoint;
 import dev.pinnedmemory.actuate.PinnedMemoryEndpointWebExtension;
 import dev.pinnedmemory.backend.BackendSelection;

@@ -1,7 +1,12 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
 import dev.pinnedmemory.MemoryBudgetExceededException;
-import dev.pinnedmemory.PageLockingUnavailableException;
+import dev.pinnedmemory.backend.BackendKind;
+import dev.pinnedmemory.backend.PageLockingUnavailableException;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -45,7 +50,7 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
             case PageLockingUnavailableException unavailable -> new FailureAnalysis(
                     "Pinned memory could not be page-locked: " + unavailable.getMessage(),
                     "Choose a backend that works on this machine with pinned-memory.backend (one of: "
-                            + PinnedMemoryPropertiesValidator.BACKENDS + "; skipped here: " + unavailable.reasons()
+                            + allowed(BackendKind.class) + "; skipped here: " + unavailable.reasons()
                             + "), make page-locking possible (CAP_IPC_LOCK or a higher RLIMIT_MEMLOCK for mlock, a "
                             + "CUDA driver and device for cuda), or set pinned-memory.require-page-locked=false to "
                             + "accept memory that is not page-locked.",
@@ -62,6 +67,11 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
         };
     }
 
+    private static String allowed(Class<?> enumType) {
+        return Arrays.stream(enumType.getEnumConstants()).map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", "));
+    }
+
     private static FailureAnalysis bindFailure(Throwable failure, BindException bind) {
         Object value = (bind.getProperty() != null) ? bind.getProperty().getValue() : null;
         Throwable reason = (bind.getCause() != null) ? bind.getCause() : bind;
@@ -70,8 +80,10 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
         }
         Class<?> type = bind.getTarget().getType().resolve(Object.class);
         String expected = (type == DataSize.class) ? "a data size such as 4096B, 512KB or 4MB"
+                : (type == java.time.Duration.class) ? "a duration such as 250ms, 2s or PT1S"
                 : (type == int.class || type == Integer.class) ? "a whole number"
                 : (type == boolean.class || type == Boolean.class) ? "true or false"
+                : type.isEnum() ? "one of " + allowed(type)
                 : "a value of type " + type.getSimpleName();
         return new FailureAnalysis(
                 "Invalid pinned memory configuration: '%s' must be %s but was '%s' (%s).".formatted(bind.getName(),

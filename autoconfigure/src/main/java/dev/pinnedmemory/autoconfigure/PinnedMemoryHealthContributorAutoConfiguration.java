@@ -1,6 +1,7 @@
 package dev.pinnedmemory.autoconfigure;
 
 import dev.pinnedmemory.PinnedMemoryHelper;
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.actuate.PinnedMemoryHealthIndicator;
 import dev.pinnedmemory.backend.BackendSelection;
 
@@ -27,8 +28,7 @@ public final class PinnedMemoryHealthContributorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "pinnedMemoryHealthIndicator")
     PinnedMemoryHealthIndicator pinnedMemoryHealthIndicator(BackendSelection selection, PinnedMemoryHelper helper,
-                                                            PinnedMemoryPools pools, PinnedMemoryProperties properties) {
-        return new PinnedMemoryHealthIndicator(selection.report(), helper.backend().pageLocked(), pools,
-                properties.isRequirePageLocked());
+                                                            PinnedMemoryPools pools, PinnedMemorySettings settings) {
+        return new PinnedMemoryHealthIndicator(selection.report(), helper, pools, settings.requirePageLocked());
     }
 }

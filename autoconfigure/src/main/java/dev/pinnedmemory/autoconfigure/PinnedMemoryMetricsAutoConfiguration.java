@@ -1,5 +1,6 @@
 package dev.pinnedmemory.autoconfigure;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.metrics.PinnedMemoryPoolMetrics;
 import io.micrometer.core.instrument.binder.MeterBinder;
 

@@ -3,6 +3,7 @@ package dev.pinnedmemory.autoconfigure;
 import java.util.Locale;
 import java.util.StringJoiner;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.PoolStats;
 
 import org.springframework.beans.factory.ObjectProvider;

@@ -1,21 +1,27 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import dev.pinnedmemory.LeakDetectionLevel;
+import dev.pinnedmemory.backend.BackendKind;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration properties for pinned memory ({@code pinned-memory.*}): the backend, leak
- * detection, the budget, the strategy thresholds and the named pools.
+ * detection, the budget, the strategy thresholds and the named pools. The shape of the YAML, and
+ * the source of the IDE's completion (configuration metadata).
  *
- * <p>A mutable bean filled by Spring's binder; owns no memory. Not thread-safe while being bound,
- * read-only afterwards. Rules that span several properties (a buffer size that must be a multiple
- * of the element size, pools that together exceed the budget) are all checked in one pass once
- * binding is complete, before any bean is created, so that every message can name the full
- * property path, including the pool's name; a failure is an
- * {@link InvalidPinnedMemoryPropertyException}.
+ * <p>Bound once, at start-up, by {@link PinnedMemoryPoolRegistrar}, and turned at once into the
+ * immutable, validated {@link PinnedMemorySettings} that every other part reads; nothing keeps
+ * this mutable object. Every rule (also those that span several properties, such as pools that
+ * together exceed the budget) is checked in that one step, before any bean is created, so every
+ * message can name the full property path including the pool's name; a failure is an
+ * {@link InvalidPinnedMemoryPropertyException}. Owns no memory; not thread-safe while being bound.
  */
 @ConfigurationProperties(PinnedMemoryProperties.PREFIX)
 public class PinnedMemoryProperties {
@@ -29,14 +35,14 @@ public class PinnedMemoryProperties {
     /** Whether to enable pinned memory auto-configuration. */
     private boolean enabled = true;
 
-    /** Backend that provides the memory: auto, cuda, mlock or unlocked. */
-    private String backend = "auto";
+    /** Backend that provides the memory: the first that works of cuda, mlock and unlocked (auto), or one of them. */
+    private BackendKind backend = BackendKind.AUTO;
 
     /** Whether to fail start-up rather than fall back to memory that is not page-locked. */
     private boolean requirePageLocked = false;
 
-    /** How leaked buffers are reported: disabled, simple or paranoid (records allocation stacks). */
-    private String leakDetection = "simple";
+    /** How leaked buffers and pools never closed are reported; paranoid also records where each buffer was rented. */
+    private LeakDetectionLevel leakDetection = LeakDetectionLevel.SIMPLE;
 
     /** Most pinned bytes all pools may hold together; 0 means unlimited. */
     private DataSize maxTotalSize = DataSize.ofBytes(0);
@@ -48,8 +54,11 @@ public class PinnedMemoryProperties {
      * Named pools; one PinnedMemoryPool bean each. When empty, one pool named 'default' is
      * created. Keys of each entry: element-type (byte, short, char, int, long, float or double;
      * default byte), buffer-size (bytes, a multiple of the element size; default 1MB),
-     * initial-size (buffers locked at start-up; default 0), max-size (most idle buffers kept;
-     * default 20), clear-on-return (zero buffers before reuse; default true).
+     * min-buffer-size (smallest size class for rents by length; default none), initial-size
+     * (buffers locked at start-up; default 0), max-size (most idle buffers kept per size; default
+     * 20), clear-on-return (zero buffers before reuse; default true), max-wait (how long
+     * rentWaiting() waits for memory; default 0), write-combined (cuda only; default false),
+     * strict-segments (kept segments fail after close; default false).
      */
     private Map<String, Pool> pools = new LinkedHashMap<>();
 
@@ -61,11 +70,11 @@ public class PinnedMemoryProperties {
         this.enabled = enabled;
     }
 
-    public String getBackend() {
+    public BackendKind getBackend() {
         return this.backend;
     }
 
-    public void setBackend(String backend) {
+    public void setBackend(BackendKind backend) {
         this.backend = backend;
     }
 
@@ -77,11 +86,11 @@ public class PinnedMemoryProperties {
         this.requirePageLocked = requirePageLocked;
     }
 
-    public String getLeakDetection() {
+    public LeakDetectionLevel getLeakDetection() {
         return this.leakDetection;
     }
 
-    public void setLeakDetection(String leakDetection) {
+    public void setLeakDetection(LeakDetectionLevel leakDetection) {
         this.leakDetection = leakDetection;
     }
 
@@ -153,17 +162,41 @@ public class PinnedMemoryProperties {
         /** Element type of the buffers: byte, short, char, int, long, float or double. */
         private String elementType = "byte";
 
-        /** Size of each buffer in bytes; a multiple of the element size. */
+        /** Size of each buffer in bytes, the largest size class; a multiple of the element size. */
         private DataSize bufferSize = DataSize.ofMegabytes(1);
+
+        /**
+         * Smallest size class in bytes, for rents by length: rent(length) is then served by the
+         * smallest class that holds it, at most 25% larger. Unset: one buffer size only.
+         */
+        private @Nullable DataSize minBufferSize;
 
         /** Buffers allocated at start-up, before the application reports itself ready. */
         private int initialSize = 0;
 
-        /** Most idle buffers kept; further returned buffers are freed. */
+        /** Most idle buffers kept per buffer size (at most 65536); further returned buffers are freed. */
         private int maxSize = 20;
 
         /** Whether returned buffers are zeroed before they are rented again. */
         private boolean clearOnReturn = true;
+
+        /**
+         * How long rentWaiting() waits for memory when the budget is spent (a buffer returned, a
+         * transfer fence completed, another pool freeing memory); 0 fails at once. rent() never waits.
+         */
+        private Duration maxWait = Duration.ZERO;
+
+        /**
+         * Whether to allocate write-combined memory (cuda backend only: faster host-to-device
+         * staging, very slow for the CPU to read). Other backends ignore it.
+         */
+        private boolean writeCombined = false;
+
+        /**
+         * Whether each rent gets a segment of its own that fails once the buffer is closed, instead
+         * of the pooled memory itself. Costs an arena per rent.
+         */
+        private boolean strictSegments = false;
 
         public String getElementType() {
             return this.elementType;
@@ -179,6 +212,14 @@ public class PinnedMemoryProperties {
 
         public void setBufferSize(DataSize bufferSize) {
             this.bufferSize = bufferSize;
+        }
+
+        public @Nullable DataSize getMinBufferSize() {
+            return this.minBufferSize;
+        }
+
+        public void setMinBufferSize(@Nullable DataSize minBufferSize) {
+            this.minBufferSize = minBufferSize;
         }
 
         public int getInitialSize() {
@@ -203,6 +244,30 @@ public class PinnedMemoryProperties {
 
         public void setClearOnReturn(boolean clearOnReturn) {
             this.clearOnReturn = clearOnReturn;
+        }
+
+        public Duration getMaxWait() {
+            return this.maxWait;
+        }
+
+        public void setMaxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+        }
+
+        public boolean isWriteCombined() {
+            return this.writeCombined;
+        }
+
+        public void setWriteCombined(boolean writeCombined) {
+            this.writeCombined = writeCombined;
+        }
+
+        public boolean isStrictSegments() {
+            return this.strictSegments;
+        }
+
+        public void setStrictSegments(boolean strictSegments) {
+            this.strictSegments = strictSegments;
         }
     }
 }

@@ -1,25 +1,25 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 
 import dev.pinnedmemory.ElementType;
-import dev.pinnedmemory.LeakDetectionLevel;
+import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.PinningStrategySelector;
-import dev.pinnedmemory.backend.BackendKind;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.unit.DataSize;
 
 /**
- * Checks {@link PinnedMemoryProperties} and converts them to core types. Every failure is an
- * {@link InvalidPinnedMemoryPropertyException} naming the full property, the rule and the value.
- * Stateless; thread-safe.
+ * Turns {@link PinnedMemoryProperties} into {@link PinnedMemorySettings}, checking every rule once.
+ * Every failure is an {@link InvalidPinnedMemoryPropertyException} naming the full property, the
+ * rule, the value and the fix. The bytes-to-elements rule is the core's
+ * ({@link ElementType#bufferSizeRule}), the same the Actuator endpoint applies. Stateless; thread-safe.
  */
 final class PinnedMemoryPropertiesValidator {
 
-    static final String BACKENDS = "auto, cuda, mlock, unlocked";
-    static final String LEAK_LEVELS = "disabled, simple, paranoid";
     static final String ELEMENT_TYPES = "byte, short, char, int, long, float, double";
 
     private static final String PREFIX = PinnedMemoryProperties.PREFIX + ".";
@@ -30,46 +30,22 @@ final class PinnedMemoryPropertiesValidator {
     /**
      * Validates every property and the rules between them.
      *
-     * @return the pools to create, by name, in configuration order
      * @throws InvalidPinnedMemoryPropertyException for the first invalid value
      */
-    static Map<String, PoolSpec> validate(PinnedMemoryProperties properties) {
-        backend(properties);
-        leakDetection(properties);
+    static PinnedMemorySettings validate(PinnedMemoryProperties properties) {
         long budget = maxTotalBytes(properties);
-        selector(properties);
-        Map<String, PoolSpec> pools = new LinkedHashMap<>();
-        effectivePools(properties).forEach((name, pool) -> pools.put(name, pool(name, pool)));
-        checkBudget(budget, pools);
-        return pools;
-    }
-
-    /** {@return the configured pools, or the single {@code default} pool when none is configured} */
-    static Map<String, PinnedMemoryProperties.Pool> effectivePools(PinnedMemoryProperties properties) {
-        return properties.getPools().isEmpty()
+        PinningStrategySelector selector = selector(properties);
+        Map<String, PinnedMemorySettings.Pool> pools = new LinkedHashMap<>();
+        Map<String, PinnedMemoryProperties.Pool> configured = properties.getPools().isEmpty()
                 ? Map.of(PinnedMemoryProperties.DEFAULT_POOL_NAME, new PinnedMemoryProperties.Pool())
                 : properties.getPools();
+        configured.forEach((name, pool) -> pools.put(name, pool(name, pool)));
+        checkBudget(budget, pools);
+        return new PinnedMemorySettings(properties.getBackend(), properties.isRequirePageLocked(),
+                properties.getLeakDetection(), budget, selector, pools);
     }
 
-    static BackendKind backend(PinnedMemoryProperties properties) {
-        String value = properties.getBackend();
-        try {
-            return BackendKind.parse(value);
-        } catch (IllegalArgumentException ex) {
-            throw oneOf("backend", value, BACKENDS);
-        }
-    }
-
-    static LeakDetectionLevel leakDetection(PinnedMemoryProperties properties) {
-        String value = properties.getLeakDetection();
-        try {
-            return LeakDetectionLevel.parse(value);
-        } catch (IllegalArgumentException ex) {
-            throw oneOf("leak-detection", value, LEAK_LEVELS);
-        }
-    }
-
-    static long maxTotalBytes(PinnedMemoryProperties properties) {
+    private static long maxTotalBytes(PinnedMemoryProperties properties) {
         DataSize size = properties.getMaxTotalSize();
         long bytes = (size != null) ? size.toBytes() : 0;
         if (bytes < 0) {
@@ -79,7 +55,7 @@ final class PinnedMemoryPropertiesValidator {
         return bytes;
     }
 
-    static PinningStrategySelector selector(PinnedMemoryProperties properties) {
+    private static PinningStrategySelector selector(PinnedMemoryProperties properties) {
         PinnedMemoryProperties.Strategy strategy = properties.getStrategy();
         long small = nonNegative("strategy.small-threshold", strategy.getSmallThreshold());
         long large = nonNegative("strategy.large-threshold", strategy.getLargeThreshold());
@@ -96,53 +72,69 @@ final class PinnedMemoryPropertiesValidator {
         return new PinningStrategySelector(small, large, strategy.getReuseThreshold());
     }
 
-    private static PoolSpec pool(String name, PinnedMemoryProperties.Pool pool) {
+    private static PinnedMemorySettings.Pool pool(String name, PinnedMemoryProperties.Pool pool) {
         String prefix = PREFIX + "pools." + name + ".";
         ElementType<?> type;
         try {
             type = ElementType.valueOf(String.valueOf(pool.getElementType()));
         } catch (IllegalArgumentException ex) {
-            throw oneOf("pools." + name + ".element-type", pool.getElementType(), ELEMENT_TYPES);
+            throw new InvalidPinnedMemoryPropertyException(prefix + "element-type", "must be one of " + ELEMENT_TYPES,
+                    "'" + pool.getElementType() + "'", "Set " + prefix + "element-type to one of: " + ELEMENT_TYPES + ".");
         }
-        DataSize size = pool.getBufferSize();
-        long bytes = (size != null) ? size.toBytes() : 0;
-        String fix = "Set " + prefix + "buffer-size to a positive multiple of " + type.byteSize() + " bytes (the size of "
-                + type.configName() + "), e.g. 4MB.";
-        if (bytes <= 0) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "buffer-size", "must be positive", String.valueOf(size), fix);
+        int length = length(prefix + "buffer-size", type, pool.getBufferSize(), "4MB");
+        int minLength = 0;
+        if (pool.getMinBufferSize() != null && pool.getMinBufferSize().toBytes() != 0) {
+            minLength = length(prefix + "min-buffer-size", type, pool.getMinBufferSize(), "64KB");
+            if (minLength > length) {
+                throw new InvalidPinnedMemoryPropertyException(prefix + "min-buffer-size",
+                        "must be at most buffer-size (" + pool.getBufferSize() + ")", pool.getMinBufferSize().toString(),
+                        "Lower " + prefix + "min-buffer-size or raise " + prefix + "buffer-size.");
+            }
         }
-        if (bytes % type.byteSize() != 0) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "buffer-size",
-                    "must be a multiple of " + type.byteSize() + " bytes", size.toString(), fix);
-        }
-        if (bytes / type.byteSize() > Integer.MAX_VALUE) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "buffer-size",
-                    "must be at most " + Integer.MAX_VALUE + " " + type.configName() + " elements", size.toString(), fix);
+        int maxIdle = PinnedMemoryPool.MAX_IDLE_BUFFERS;
+        if (pool.getMaxSize() < 0 || pool.getMaxSize() > maxIdle) {
+            throw new InvalidPinnedMemoryPropertyException(prefix + "max-size", "must be 0 to " + maxIdle,
+                    String.valueOf(pool.getMaxSize()), "Set " + prefix + "max-size to 0 to " + maxIdle + " (default 20).");
         }
         if (pool.getInitialSize() < 0) {
             throw new InvalidPinnedMemoryPropertyException(prefix + "initial-size", "must be 0 or more",
                     String.valueOf(pool.getInitialSize()), "Set " + prefix + "initial-size to 0 or more (default 0).");
-        }
-        if (pool.getMaxSize() < 0) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "max-size", "must be 0 or more",
-                    String.valueOf(pool.getMaxSize()), "Set " + prefix + "max-size to 0 or more (default 20).");
         }
         if (pool.getMaxSize() < pool.getInitialSize()) {
             throw new InvalidPinnedMemoryPropertyException(prefix + "max-size",
                     "must be at least initial-size (" + pool.getInitialSize() + ")", String.valueOf(pool.getMaxSize()),
                     "Raise " + prefix + "max-size or lower " + prefix + "initial-size.");
         }
-        return new PoolSpec(name, type, (int) (bytes / type.byteSize()), pool.getInitialSize(), pool.getMaxSize(),
-                pool.isClearOnReturn());
+        Duration maxWait = pool.getMaxWait() != null ? pool.getMaxWait() : Duration.ZERO;
+        if (maxWait.isNegative()) {
+            throw new InvalidPinnedMemoryPropertyException(prefix + "max-wait", "must be 0 or more", maxWait.toString(),
+                    "Set " + prefix + "max-wait to a duration such as 250ms, or 0 to fail at once.");
+        }
+        return new PinnedMemorySettings.Pool(name, type, length, minLength, pool.getInitialSize(), pool.getMaxSize(),
+                pool.isClearOnReturn(), maxWait, pool.isWriteCombined(), pool.isStrictSegments());
     }
 
-    private static void checkBudget(long budget, Map<String, PoolSpec> pools) {
+    /** The bytes-to-elements rule, applied to a configured size. */
+    private static int length(String property, ElementType<?> type, @Nullable DataSize size, String example) {
+        long bytes = (size != null) ? size.toBytes() : 0;
+        String rule = type.bufferSizeRule(bytes);
+        if (rule != null) {
+            throw new InvalidPinnedMemoryPropertyException(property, rule, String.valueOf(size != null ? size : DataSize.ofBytes(0)),
+                    "Set " + property + " to a positive multiple of " + type.byteSize() + " bytes (the size of "
+                            + type.configName() + "), e.g. " + example + ".");
+        }
+        return (int) (bytes / type.byteSize());
+    }
+
+    private static void checkBudget(long budget, Map<String, PinnedMemorySettings.Pool> pools) {
         long needed = 0;
         StringJoiner parts = new StringJoiner(", ");
-        for (PoolSpec pool : pools.values()) {
+        for (PinnedMemorySettings.Pool pool : pools.values()) {
             long bytes = (long) pool.bufferLength() * pool.elementType().byteSize();
             if (pool.initialSize() > 0) {
-                needed += pool.initialSize() * bytes;
+                // At most 65536 x 2^31 x 8 bytes each; a sum past Long.MAX_VALUE is simply "too much".
+                long poolBytes = pool.initialSize() * bytes;
+                needed = needed > Long.MAX_VALUE - poolBytes ? Long.MAX_VALUE : needed + poolBytes;
                 parts.add(pool.name() + " " + pool.initialSize() + " x " + DataSize.ofBytes(bytes));
             }
         }
@@ -162,10 +154,5 @@ final class PinnedMemoryPropertiesValidator {
                     "Set " + PREFIX + property + " to a size of 0 or more, e.g. 1KB.");
         }
         return bytes;
-    }
-
-    private static InvalidPinnedMemoryPropertyException oneOf(String property, String value, String allowed) {
-        return new InvalidPinnedMemoryPropertyException(PREFIX + property, "must be one of " + allowed, "'" + value + "'",
-                "Set " + PREFIX + property + " to one of: " + allowed + ".");
     }
 }

@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = PinnedMemoryTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "management.endpoints.web.exposure.include=pinnedmemory,health",
+        "management.endpoint.pinnedmemory.access=unrestricted",
         "management.endpoint.health.show-details=always",
         "pinned-memory.max-total-size=1MB",
         "pinned-memory.pools.target.element-type=short",

@@ -25,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @SpringBootTest(classes = PinnedMemoryTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "management.endpoints.web.exposure.include=pinnedmemory,health,metrics",
+        "management.endpoint.pinnedmemory.access=unrestricted",
         "management.endpoint.health.show-details=always",
         "pinned-memory.max-total-size=2MB",
         "pinned-memory.pools.frames.element-type=float",
@@ -69,7 +70,8 @@ class PinnedMemoryEndpointHttpTests {
         assertThat(json.read("$.pools.ids.bufferLength", Integer.class)).isEqualTo(1024);
         assertThat(keys(json, "$.pools.ids")).containsExactlyInAnyOrder("elementType", "bufferLength",
                 "bufferBytes", "initialSize", "maxSize", "clearOnReturn", "idle", "inUse", "allocated", "rents", "returns",
-                "hits", "misses", "dropped", "leaks", "pinnedBytes", "pageLocked");
+                "hits", "misses", "dropped", "leaks", "pinnedBytes", "pageLocked", "fenced", "waiting", "waits",
+                "waitTimeouts", "requestedBytes", "backingBytes", "sizeClasses");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.pinnedmemory.autoconfigure;
 
 import java.util.Map;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.LeakDetectionLevel;
 import dev.pinnedmemory.MemoryBudget;

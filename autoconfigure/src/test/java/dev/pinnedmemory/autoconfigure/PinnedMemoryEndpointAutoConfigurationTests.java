@@ -1,5 +1,6 @@
 package dev.pinnedmemory.autoconfigure;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.actuate.PinnedMemoryEndpoint;
 import dev.pinnedmemory.actuate.PinnedMemoryEndpointWebExtension;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,14 @@ class PinnedMemoryEndpointAutoConfigurationTests {
             assertThat(context).hasSingleBean(PinnedMemoryEndpoint.class).hasSingleBean(PinnedMemoryEndpointWebExtension.class);
             assertThat(context.getBean(PinnedMemoryEndpoint.class).pinnedMemory().pools()).containsOnlyKeys("default");
         });
+    }
+
+    @Test
+    void theEndpointShouldBeReadOnlyUnlessAccessIsUnrestricted() {
+        org.springframework.boot.actuate.endpoint.annotation.Endpoint endpoint = PinnedMemoryEndpoint.class
+                .getAnnotation(org.springframework.boot.actuate.endpoint.annotation.Endpoint.class);
+        assertThat(endpoint.id()).isEqualTo("pinnedmemory");
+        assertThat(endpoint.defaultAccess()).isEqualTo(org.springframework.boot.actuate.endpoint.Access.READ_ONLY);
     }
 
     @Test

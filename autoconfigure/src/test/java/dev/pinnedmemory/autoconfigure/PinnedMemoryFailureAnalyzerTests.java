@@ -34,7 +34,7 @@ class PinnedMemoryFailureAnalyzerTests {
         FailureAnalysis analysis = analyzeStartup("pinned-memory.pools.frames.element-type=float",
                 "pinned-memory.pools.frames.buffer-size=4097B");
         assertThat(analysis.getDescription())
-                .contains("'pinned-memory.pools.frames.buffer-size' must be a multiple of 4 bytes but was 4097B")
+                .contains("'pinned-memory.pools.frames.buffer-size' must be a multiple of 4 bytes (the size of float) but was 4097B")
                 .contains("Property: pinned-memory.pools.frames.buffer-size").contains("Value: 4097B");
         assertThat(analysis.getAction())
                 .isEqualTo("Set pinned-memory.pools.frames.buffer-size to a positive multiple of 4 bytes (the size of float), e.g. 4MB.");
@@ -94,8 +94,8 @@ class PinnedMemoryFailureAnalyzerTests {
         assertThatThrownBy(() -> application.run("--pinned-memory.backend=unlocked",
                 "--pinned-memory.pools.frames.max-size=-3")).isNotNull();
         assertThat(output).contains("APPLICATION FAILED TO START")
-                .contains("'pinned-memory.pools.frames.max-size' must be 0 or more but was -3")
-                .contains("Set pinned-memory.pools.frames.max-size to 0 or more (default 20).");
+                .contains("'pinned-memory.pools.frames.max-size' must be 0 to 65536 but was -3")
+                .contains("Set pinned-memory.pools.frames.max-size to 0 to 65536 (default 20).");
     }
 
     private FailureAnalysis analyzeStartup(String... properties) {

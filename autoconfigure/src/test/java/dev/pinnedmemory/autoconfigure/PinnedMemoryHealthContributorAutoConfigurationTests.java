@@ -3,6 +3,7 @@ package dev.pinnedmemory.autoconfigure;
 import java.util.Map;
 
 import dev.pinnedmemory.actuate.PinnedMemoryHealthIndicator;
+import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.BackendSelection;
 import dev.pinnedmemory.backend.PageLockingBackends;
@@ -31,9 +32,31 @@ class PinnedMemoryHealthContributorAutoConfigurationTests {
             Health health = context.getBean("pinnedMemoryHealthIndicator", HealthIndicator.class).health();
             assertThat(health.getStatus()).isEqualTo(Status.UP);
             assertThat(health.getDetails()).containsEntry("backend", "unlocked").containsEntry("pageLocked", false)
-                    .containsEntry("leaks", 0L).containsKey("skipped");
+                    .containsEntry("leaks", 0L).containsEntry("freeFailures", 0L).containsKey("skipped")
+                    .doesNotContainKey("warnings");
             assertThat(health.getDetails().get("pools")).isEqualTo(Map.of("frames",
-                    Map.of("leaks", 0L, "inUse", 0, "pinnedBytes", 4096L, "pageLocked", false)));
+                    Map.of("leaks", 0L, "inUse", 0, "fenced", 0, "waiting", 0, "waitTimeouts", 0L,
+                            "pinnedBytes", 4096L, "pageLocked", false)));
+        });
+    }
+
+    @Test
+    void healthShouldWarnWhileRentersKeepTimingOutButStayUp() {
+        this.runner.withPropertyValues("pinned-memory.backend=unlocked", "pinned-memory.max-total-size=4KB",
+                "pinned-memory.pools.frames.max-wait=10ms").run(context -> {
+            PinnedMemoryPool<?> frames = context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class);
+            try (var held = frames.rent()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(frames::rentWaiting)
+                        .isInstanceOf(dev.pinnedmemory.MemoryBudgetExceededException.class);
+            }
+            Health health = context.getBean("pinnedMemoryHealthIndicator", HealthIndicator.class).health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails().get("warnings")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+                    .singleElement().asString().contains("renters of pool 'frames' timed out waiting for memory",
+                            "1 in all", "raise pinned-memory.max-total-size or the pool's max-wait");
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> pools = (Map<String, Map<String, Object>>) health.getDetails().get("pools");
+            assertThat(pools.get("frames")).containsEntry("waitTimeouts", 1L).containsEntry("waiting", 0);
         });
     }
 

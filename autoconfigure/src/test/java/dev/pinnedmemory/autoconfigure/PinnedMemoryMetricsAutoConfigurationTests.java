@@ -1,5 +1,6 @@
 package dev.pinnedmemory.autoconfigure;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.metrics.PinnedMemoryPoolMetrics;
@@ -41,6 +42,55 @@ class PinnedMemoryMetricsAutoConfigurationTests {
             assertThat(gauge(registry, "pinned.memory.pool.buffers", "state", "in-use")).isZero();
             assertThat(counter(registry, "pinned.memory.leaks")).isZero();
             assertThat(registry.get("pinned.memory.pool.bytes").gauge().getId().getBaseUnit()).isEqualTo("bytes");
+        });
+    }
+
+    @Test
+    void fencedBuffersWaitingRentsAndWasteShouldEachHaveAMeter() {
+        this.runner.withPropertyValues("pinned-memory.max-total-size=8KB").run(context -> {
+            MeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(PinnedMemoryPoolMetrics.class).bindTo(registry);
+            @SuppressWarnings("unchecked")
+            PinnedMemoryPool<float[]> frames = context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class);
+            java.util.concurrent.CompletableFuture<Void> copy = new java.util.concurrent.CompletableFuture<>();
+            frames.rent(10).closeAfter(dev.pinnedmemory.TransferFence.of(copy));
+            assertThat(gauge(registry, "pinned.memory.pool.buffers", "state", "fenced")).isEqualTo(1);
+            try (PinnedBuffer<float[]> held = frames.rent()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> frames.rent(java.time.Duration.ofMillis(20)))
+                        .isInstanceOf(dev.pinnedmemory.MemoryBudgetExceededException.class);
+            }
+            io.micrometer.core.instrument.FunctionTimer wait = registry.get("pinned.memory.pool.wait").tag("pool", "frames")
+                    .functionTimer();
+            assertThat(wait.count()).isEqualTo(1);
+            assertThat(wait.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(20);
+            assertThat(counter(registry, "pinned.memory.pool.wait.timeouts")).isEqualTo(1);
+            assertThat(gauge(registry, "pinned.memory.pool.waiting")).isZero();
+            assertThat(counter(registry, "pinned.memory.pool.requested.bytes")).isEqualTo(40 + 4096);
+            assertThat(counter(registry, "pinned.memory.pool.backing.bytes")).isEqualTo(2 * 4096);
+            copy.complete(null);
+        });
+    }
+
+    @Test
+    void poolsWithSizeClassesShouldHaveMetersPerClassFollowingResizes() {
+        this.runner.withPropertyValues("pinned-memory.pools.frames.min-buffer-size=2KB").run(context -> {
+            MeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(PinnedMemoryPoolMetrics.class).bindTo(registry);
+            @SuppressWarnings("unchecked")
+            PinnedMemoryPool<float[]> frames = context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class);
+            frames.rent(512).close();
+            assertThat(registry.get("pinned.memory.pool.class.rents").tag("pool", "frames").tag("class", "2048")
+                    .tag("result", "miss").functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("pinned.memory.pool.class.buffers").tag("pool", "frames").tag("class", "2048")
+                    .tag("state", "idle").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("pinned.memory.pool.class.buffers").tag("state", "idle").gauges())
+                    .extracting(g -> g.getId().getTag("class")).containsExactlyInAnyOrder("2048", "2560", "3072", "3584", "4096");
+            frames.resize(2048);
+            assertThat(registry.get("pinned.memory.pool.class.buffers").tag("state", "idle").gauges())
+                    .extracting(g -> g.getId().getTag("class"))
+                    .containsExactlyInAnyOrder("2048", "2560", "3072", "3584", "4096", "5120", "6144", "7168", "8192");
+            assertThat(registry.get("pinned.memory.pool.class.buffers").tag("class", "8192").tag("state", "idle")
+                    .gauge().value()).isEqualTo(1);
         });
     }
 

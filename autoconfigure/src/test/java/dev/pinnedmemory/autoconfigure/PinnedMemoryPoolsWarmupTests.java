@@ -3,6 +3,7 @@ package dev.pinnedmemory.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.PinnedMemoryPool;
 import org.junit.jupiter.api.Test;
 

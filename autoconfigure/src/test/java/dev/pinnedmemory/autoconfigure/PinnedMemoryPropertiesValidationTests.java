@@ -46,19 +46,27 @@ class PinnedMemoryPropertiesValidationTests {
                 arguments("pinned-memory.pools.frames.element-type=quad",
                         "'pinned-memory.pools.frames.element-type' must be one of byte, short, char, int, long, float, double but was 'quad'"),
                 arguments("pinned-memory.pools.frames.element-type=float,pinned-memory.pools.frames.buffer-size=4097B",
-                        "'pinned-memory.pools.frames.buffer-size' must be a multiple of 4 bytes but was 4097B"),
+                        "'pinned-memory.pools.frames.buffer-size' must be a multiple of 4 bytes (the size of float) but was 4097B"),
                 arguments("pinned-memory.pools.frames.element-type=double,pinned-memory.pools.frames.buffer-size=1028B",
-                        "'pinned-memory.pools.frames.buffer-size' must be a multiple of 8 bytes but was 1028B"),
+                        "'pinned-memory.pools.frames.buffer-size' must be a multiple of 8 bytes (the size of double) but was 1028B"),
                 arguments("pinned-memory.pools.frames.buffer-size=0",
                         "'pinned-memory.pools.frames.buffer-size' must be positive but was 0B"),
                 arguments("pinned-memory.pools.frames.buffer-size=-4KB",
                         "'pinned-memory.pools.frames.buffer-size' must be positive but was -4096B"),
                 arguments("pinned-memory.pools.frames.buffer-size=4GB",
-                        "'pinned-memory.pools.frames.buffer-size' must be at most 2147483647 byte elements but was 4294967296B"),
+                        "'pinned-memory.pools.frames.buffer-size' must be at most 2147483647 bytes (2147483647 byte elements) but was 4294967296B"),
                 arguments("pinned-memory.pools.frames.initial-size=-1",
                         "'pinned-memory.pools.frames.initial-size' must be 0 or more but was -1"),
                 arguments("pinned-memory.pools.frames.max-size=-1",
-                        "'pinned-memory.pools.frames.max-size' must be 0 or more but was -1"),
+                        "'pinned-memory.pools.frames.max-size' must be 0 to 65536 but was -1"),
+                arguments("pinned-memory.pools.frames.max-size=2147483647",
+                        "'pinned-memory.pools.frames.max-size' must be 0 to 65536 but was 2147483647"),
+                arguments("pinned-memory.pools.frames.min-buffer-size=2MB",
+                        "'pinned-memory.pools.frames.min-buffer-size' must be at most buffer-size (1048576B) but was 2097152B"),
+                arguments("pinned-memory.pools.frames.element-type=int,pinned-memory.pools.frames.min-buffer-size=6B",
+                        "'pinned-memory.pools.frames.min-buffer-size' must be a multiple of 4 bytes (the size of int) but was 6B"),
+                arguments("pinned-memory.pools.frames.max-wait=-1s",
+                        "'pinned-memory.pools.frames.max-wait' must be 0 or more but was PT-1S"),
                 arguments("pinned-memory.pools.frames.initial-size=4,pinned-memory.pools.frames.max-size=2",
                         "'pinned-memory.pools.frames.max-size' must be at least initial-size (4) but was 2"),
                 arguments("pinned-memory.max-total-size=1MB,pinned-memory.pools.a.buffer-size=1MB,pinned-memory.pools.a.initial-size=1,"
@@ -133,7 +141,7 @@ class PinnedMemoryPropertiesValidationTests {
         this.runner.withPropertyValues("pinned-memory.require-page-locked=true").run(context -> {
             assertThat(context).hasFailed();
             assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
-                    .isInstanceOf(dev.pinnedmemory.PageLockingUnavailableException.class)
+                    .isInstanceOf(dev.pinnedmemory.backend.PageLockingUnavailableException.class)
                     .hasMessageContaining("pinned-memory.require-page-locked");
         });
     }

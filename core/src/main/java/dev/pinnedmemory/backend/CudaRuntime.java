@@ -1,14 +1,21 @@
 package dev.pinnedmemory.backend;
 
-import dev.pinnedmemory.PinnedMemoryException;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaDeviceProp;
+import jcuda.runtime.cudaError;
+
+import java.lang.foreign.MemorySegment;
 
 /**
- * The only class that touches {@code jcuda.runtime}: loaded only after JCuda is known to be on
- * the class path, so its absence never breaks start-up. Stateless; thread-safe.
+ * The {@code cuda} backend's calls into {@code jcuda.runtime}: loaded only after JCuda is known to
+ * be on the class path, so its absence never breaks start-up. Every return code is checked
+ * (through {@link CudaCalls}) and a failure becomes a {@link BackendException} naming the call.
+ * Stateless; thread-safe.
  */
 final class CudaRuntime {
+
+    /** Bytes of the host allocation the probe makes and frees. */
+    static final long PROBE_BYTES = 4096;
 
     private CudaRuntime() {
     }
@@ -18,44 +25,55 @@ final class CudaRuntime {
     }
 
     /**
-     * Asks the driver. JCuda's process-wide exception switch is left as the application set it:
-     * with exceptions on, a failing call throws {@code jcuda.CudaException}, which every caller here
-     * turns into a reason or a {@link PinnedMemoryException} like an error code.
+     * Asks the driver for its devices, then makes and frees a small portable host allocation, so a
+     * driver that lists a device but cannot pin memory is found at start-up, not at the first rent.
      */
     static Probe probe() {
         int[] count = new int[1];
-        int rc = JCuda.cudaGetDeviceCount(count);
-        if (rc != 0) {
-            return new Probe(-1, null, errorName(rc));
+        int code = CudaCalls.call(() -> JCuda.cudaGetDeviceCount(count));
+        if (code != cudaError.cudaSuccess) {
+            return new Probe(-1, null, CudaCalls.errorName(code));
         }
         if (count[0] == 0) {
             return new Probe(0, null, "no CUDA device");
         }
         cudaDeviceProp properties = new cudaDeviceProp();
-        String name = JCuda.cudaGetDeviceProperties(properties, 0) == 0 ? properties.getName() : null;
+        String name = CudaCalls.call(() -> JCuda.cudaGetDeviceProperties(properties, 0)) == cudaError.cudaSuccess
+                ? properties.getName() : null;
+        try {
+            long address = hostAlloc(PROBE_BYTES, JCuda.cudaHostAllocPortable);
+            freeHost(address, CudaCalls.currentDevice());
+        } catch (BackendException e) {
+            return new Probe(count[0], name, "probe allocation failed: " + e.getMessage());
+        }
         return new Probe(count[0], name, null);
     }
 
-    static long hostAlloc(long bytes) {
+    /**
+     * {@return the address of {@code bytes} of page-locked host memory}
+     *
+     * @param flags {@code cudaHostAllocPortable}, optionally or-ed with {@code cudaHostAllocWriteCombined}
+     */
+    static long hostAlloc(long bytes, int flags) {
         CudaPointers pointer = CudaPointers.empty();
-        int rc = JCuda.cudaHostAlloc(pointer, bytes, JCuda.cudaHostAllocPortable);
-        if (rc != 0) {
-            throw new PinnedMemoryException("cudaHostAlloc of " + Sizes.bytes(bytes) + " failed: " + errorName(rc), bytes);
+        int code = CudaCalls.call(() -> JCuda.cudaHostAlloc(pointer, bytes, flags));
+        if (code != cudaError.cudaSuccess) {
+            throw new BackendException("cudaHostAlloc of " + Sizes.bytes(bytes) + " failed: " + CudaCalls.errorName(code), bytes);
         }
         return pointer.address();
     }
 
-    static void freeHost(long address) {
-        JCuda.cudaFreeHost(CudaPointers.to(java.lang.foreign.MemorySegment.ofAddress(address)));
-    }
-
-    static String errorName(int rc) {
-        String name;
-        try {
-            name = jcuda.runtime.cudaError.stringFor(rc);
-        } catch (RuntimeException e) {
-            name = "cudaError";
+    /**
+     * Frees host memory with {@code device}, the device current when it was allocated, current:
+     * the library's reclaimer thread frees too, and must not create a context on device 0 for an
+     * application that uses another one.
+     *
+     * @throws BackendException naming {@code cudaFreeHost} when the driver refuses
+     */
+    static void freeHost(long address, int device) {
+        int code = CudaCalls.onDevice(device, () -> JCuda.cudaFreeHost(CudaPointers.to(MemorySegment.ofAddress(address))));
+        if (code != cudaError.cudaSuccess) {
+            throw new BackendException("cudaFreeHost on device " + device + " failed: " + CudaCalls.errorName(code), 0);
         }
-        return name + " (" + rc + ")";
     }
 }

@@ -17,9 +17,14 @@ import java.lang.invoke.VarHandle;
  */
 final class Libc {
 
-    static final int ENOMEM = 12;
+    /** {@code EPERM}: operation not permitted (locking without the capability or limit). */
     static final int EPERM = 1;
+    /** {@code EAGAIN}: resource temporarily unavailable (some pages could not be locked). */
     static final int EAGAIN = 11;
+    /** {@code ENOMEM}: out of memory, or over {@code RLIMIT_MEMLOCK}. */
+    static final int ENOMEM = 12;
+    /** {@code EINVAL}: an invalid argument (address not aligned, length overflow). */
+    static final int EINVAL = 22;
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_PRIVATE = 2;
@@ -121,14 +126,21 @@ final class Libc {
         }
     }
 
-    /** {@return the soft RLIMIT_MEMLOCK in bytes, or -1 for unlimited or unknown} */
+    /**
+     * {@return the soft RLIMIT_MEMLOCK in bytes, {@link Sizes#UNLIMITED} for {@code RLIM_INFINITY},
+     * or {@link Sizes#UNKNOWN} when {@code getrlimit} fails}
+     */
     static long memlockLimit() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment limit = arena.allocate(ValueLayout.JAVA_LONG, 2);
             int rc = (int) GETRLIMIT.invokeExact(state, RLIMIT_MEMLOCK, limit);
+            if (rc != 0) {
+                return Sizes.UNKNOWN;
+            }
             long soft = limit.getAtIndex(ValueLayout.JAVA_LONG, 0);
-            return rc != 0 || soft < 0 ? -1 : soft;
+            // RLIM_INFINITY is all ones: -1 as a signed long.
+            return soft < 0 ? Sizes.UNLIMITED : soft;
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -139,7 +151,7 @@ final class Libc {
             case ENOMEM -> "ENOMEM";
             case EPERM -> "EPERM";
             case EAGAIN -> "EAGAIN";
-            case 22 -> "EINVAL";
+            case EINVAL -> "EINVAL";
             default -> "errno";
         };
         return name + " (errno " + errno + ": " + strerror(errno) + ")";

@@ -1,6 +1,5 @@
 package dev.pinnedmemory.backend;
 
-import dev.pinnedmemory.PinnedMemoryException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,21 +47,14 @@ final class MlockBackend implements PageLockingBackend {
         Libc.Result lock = Libc.mlock(address, length);
         if (lock.failed()) {
             Libc.munmap(address, length);
-            throw new PinnedMemoryException(refusal(length, lock.errno()), bytes);
+            throw new BackendException(refusal(length, lock.errno()), bytes);
         }
-        return MemorySegment.ofAddress(address).reinterpret(bytes, arena, ignored -> {
-            Libc.munlock(address, length);
-            Libc.munmap(address, length);
-        });
+        return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
+                ignored -> AnonymousMappings.unmap(address, length, bytes, true));
     }
 
     private static long map(long length, long requested) {
-        Libc.Result map = Libc.mmapAnonymous(length);
-        if (map.failed()) {
-            throw new PinnedMemoryException("mmap of " + Sizes.bytes(length) + " failed: " + Libc.errorName(map.errno()),
-                    requested);
-        }
-        return map.value();
+        return AnonymousMappings.map(length, requested);
     }
 
     /**
@@ -89,14 +81,18 @@ final class MlockBackend implements PageLockingBackend {
         return (value + unit - 1) / unit * unit;
     }
 
+    /** Unlocks the pages and drops them (later reads see fresh zero pages); a failed call throws, naming it. */
     @Override
     public void decommit(MemorySegment segment) {
-        if (segment.byteSize() == 0) {
-            return;
+        if (segment.byteSize() > 0) {
+            AnonymousMappings.drop(segment.address(), segment.byteSize(), true);
         }
-        long mapped = roundUp(segment.byteSize(), pageSize);
-        Libc.munlock(segment.address(), mapped);
-        Libc.madviseDontNeed(segment.address(), mapped);
+    }
+
+    /** {@return true: {@link #decommit} unlocks and drops the pages at once} */
+    @Override
+    public boolean releasesMemoryOnDecommit() {
+        return true;
     }
 
     /** {@return null when a probe lock of {@link #PROBE_BYTES} works, else why not} */
@@ -119,7 +115,7 @@ final class MlockBackend implements PageLockingBackend {
 
     private static String refusal(long bytes, int errno) {
         return "mlock of " + Sizes.bytes(bytes) + " refused: " + Libc.errorName(errno)
-                + "; RLIMIT_MEMLOCK " + Sizes.bytes(Libc.memlockLimit())
+                + "; RLIMIT_MEMLOCK " + Sizes.limit(Libc.memlockLimit())
                 + ", locked now " + Sizes.bytes(ProcStatus.lockedBytes())
                 + (ProcStatus.hasIpcLock() ? ", CAP_IPC_LOCK present" : ", no CAP_IPC_LOCK")
                 + " (raise the limit with 'ulimit -l' or systemd LimitMEMLOCK=, or grant CAP_IPC_LOCK)";

@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
  *
  * @implSpec Implementations are stateless or thread-safe: pools on many threads allocate through
  *     one backend at once. Implementations may be written by users (for example to count or to
- *     fail allocations in tests) as long as they honour the arena contract.
+ *     fail allocations in tests) as long as they honour the arena contract. A free that fails
+ *     (a cleanup action of the arena, or {@link #decommit}) throws a
+ *     {@link BackendException} naming the call; the library counts and logs it.
  */
 public interface PageLockingBackend {
 
@@ -29,10 +31,21 @@ public interface PageLockingBackend {
      * @param bytes how many bytes; {@code 0} gives an empty segment
      * @param arena the lifetime: closing it releases the memory
      * @return a segment of exactly {@code bytes} bytes, scoped to {@code arena}
-     * @throws dev.pinnedmemory.PinnedMemoryException when the operating system or driver refuses,
+     * @throws BackendException when the operating system or driver refuses,
      *     naming the call, the size and the reason
      */
     MemorySegment allocate(long bytes, Arena arena);
+
+    /**
+     * Allocates like {@link #allocate(long, Arena)}, optionally write-combined: memory the CPU
+     * writes and a GPU reads, which the CPU reads back very slowly ({@code cudaHostAllocWriteCombined}).
+     * Backends without such a mode ignore the hint; the default does.
+     *
+     * @param writeCombined whether host-to-device staging memory is wanted
+     */
+    default MemorySegment allocate(long bytes, Arena arena, boolean writeCombined) {
+        return allocate(bytes, arena);
+    }
 
     /**
      * Gives the physical pages and locks of freed memory back to the operating system now, while
@@ -43,5 +56,14 @@ public interface PageLockingBackend {
      * @param segment a segment returned by {@link #allocate(long, Arena)} whose arena is still open
      */
     default void decommit(MemorySegment segment) {
+    }
+
+    /**
+     * {@return whether {@link #decommit} gives the memory (and its share of any budget) back at
+     * once} The default, false, means the memory is held until its arena is closed, so a budget
+     * counts it until then.
+     */
+    default boolean releasesMemoryOnDecommit() {
+        return false;
     }
 }

@@ -1,6 +1,5 @@
 package dev.pinnedmemory.backend;
 
-import dev.pinnedmemory.PageLockingUnavailableException;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -14,9 +13,42 @@ import java.util.Map;
  */
 public final class PageLockingBackends {
 
+    /** System property choosing the default backend: {@code auto} (default), {@code cuda}, {@code mlock}, {@code unlocked}. */
+    public static final String BACKEND_PROPERTY = "dev.pinnedmemory.backend";
+    /** System property making the default selection fail instead of falling back to unlocked memory. */
+    public static final String REQUIRE_PAGE_LOCKED_PROPERTY = "dev.pinnedmemory.requirePageLocked";
+
     private static final System.Logger LOG = System.getLogger(PageLockingBackends.class.getName());
+    private static final Object DEFAULT_LOCK = new Object();
+    private static volatile BackendSelection defaultSelection;
 
     private PageLockingBackends() {
+    }
+
+    /**
+     * {@return the process-wide default selection, made at first use from the system properties
+     * {@value #BACKEND_PROPERTY} (default {@code auto}) and {@value #REQUIRE_PAGE_LOCKED_PROPERTY}}
+     * Pools built without a backend and {@code PinnedMemoryHelper.shared()} use it.
+     *
+     * @throws PageLockingUnavailableException when the properties ask for a backend or page-locking
+     *     that this machine cannot give (on every call, until it can)
+     * @throws IllegalArgumentException when {@value #BACKEND_PROPERTY} names no backend
+     */
+    public static BackendSelection defaultSelection() {
+        BackendSelection selection = defaultSelection;
+        if (selection == null) {
+            synchronized (DEFAULT_LOCK) {
+                selection = defaultSelection;
+                if (selection == null) {
+                    // Not a holder class: a refused selection must throw its own message on every call,
+                    // not a NoClassDefFoundError after the first.
+                    selection = select(BackendKind.parse(System.getProperty(BACKEND_PROPERTY, "auto")),
+                            Boolean.getBoolean(REQUIRE_PAGE_LOCKED_PROPERTY));
+                    defaultSelection = selection;
+                }
+            }
+        }
+        return selection;
     }
 
     /** {@return the {@code unlocked} backend: always available, never page-locked} */

@@ -1,6 +1,6 @@
 package dev.pinnedmemory.backend;
 
-import dev.pinnedmemory.PageLockingUnavailableException;
+
 import dev.pinnedmemory.PinnedMemoryException;
 import org.junit.jupiter.api.Test;
 

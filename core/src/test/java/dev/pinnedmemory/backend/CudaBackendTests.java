@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Needs a CUDA driver and device: skipped (not failed) elsewhere. Run alone with {@code -Dgroups=cuda}. */
-@Tag("cuda")
+/** Needs a CUDA driver and device: skipped (not failed) elsewhere. Run alone with {@code -Dgroups=gpu}. */
+@Tag("gpu")
 class CudaBackendTests {
 
     private static BackendSelection selection;
@@ -62,5 +62,39 @@ class CudaBackendTests {
             }
             assertThat(down.toArray()).isEqualTo(data);
         }
+    }
+
+    @Test
+    void writeCombinedPoolsShouldAskTheDriverForWriteCombinedPortableMemory() {
+        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(1 << 20)
+                .writeCombined(true).backend(selection.backend()).build();
+             PinnedMemoryPool<byte[]> plain = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(1 << 20)
+                .backend(selection.backend()).build();
+             PinnedBuffer<byte[]> combined = pool.rent();
+             PinnedBuffer<byte[]> ordinary = plain.rent()) {
+            int[] flags = new int[1];
+            // The runtime API has no cudaHostGetFlags in JCuda; the driver API's twin reads the same flags.
+            assertThat(jcuda.driver.JCudaDriver.cuMemHostGetFlags(flags, CudaPointers.to(combined.segment()))).isZero();
+            assertThat(flags[0] & jcuda.driver.JCudaDriver.CU_MEMHOSTALLOC_WRITECOMBINED).isNotZero();
+            assertThat(flags[0] & jcuda.driver.JCudaDriver.CU_MEMHOSTALLOC_PORTABLE).isNotZero();
+            assertThat(jcuda.driver.JCudaDriver.cuMemHostGetFlags(flags, CudaPointers.to(ordinary.segment()))).isZero();
+            assertThat(flags[0] & jcuda.driver.JCudaDriver.CU_MEMHOSTALLOC_WRITECOMBINED).isZero();
+            assertThat(flags[0] & jcuda.driver.JCudaDriver.CU_MEMHOSTALLOC_PORTABLE).isNotZero();
+        }
+    }
+
+    @Test
+    void freesOnAnotherThreadShouldLeaveThatThreadsCurrentDeviceAlone() throws Exception {
+        int[] before = new int[1];
+        int[] after = new int[1];
+        Thread freer = Thread.ofPlatform().start(() -> {
+            JCuda.cudaGetDevice(before);
+            PinnedBuffer<byte[]> buffer = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4096).maxSize(0)
+                    .backend(selection.backend()).build().rent();
+            buffer.close();   // maxSize 0: freed here, with the allocating device current
+            JCuda.cudaGetDevice(after);
+        });
+        freer.join();
+        assertThat(after[0]).isEqualTo(before[0]);
     }
 }

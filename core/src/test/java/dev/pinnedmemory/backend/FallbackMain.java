@@ -20,7 +20,7 @@ public final class FallbackMain {
             }
             System.out.println("CHOSEN=" + selection.report().name());
             System.out.println("SUMMARY=" + selection.report().summary());
-        } catch (dev.pinnedmemory.PageLockingUnavailableException e) {
+        } catch (dev.pinnedmemory.backend.PageLockingUnavailableException e) {
             System.out.println("REFUSED=" + e.getMessage());
             System.exit(3);
         }

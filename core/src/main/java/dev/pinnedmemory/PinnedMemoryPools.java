@@ -1,4 +1,4 @@
-package dev.pinnedmemory.autoconfigure;
+package dev.pinnedmemory;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -8,17 +8,14 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.pinnedmemory.ElementType;
-import dev.pinnedmemory.PinnedMemoryPool;
-
 /**
- * The application's {@link PinnedMemoryPool}s by name: the configured ones
- * ({@code pinned-memory.pools.<name>}) and any pool beans the application defines itself, keyed by
- * {@link PinnedMemoryPool#name()}. The Actuator endpoint, the metrics and the health contributor
+ * A set of {@link PinnedMemoryPool}s by name, keyed by {@link PinnedMemoryPool#name()}: with the
+ * Spring Boot starter, the configured ones ({@code pinned-memory.pools.<name>}) and any pool beans
+ * the application defines itself. The Actuator endpoint, the metrics and the health contributor
  * read the pools through it.
  *
- * <p>Ownership: the registry only refers to the pools; the application context owns them and
- * closes them at shutdown. Immutable after construction and thread-safe.
+ * <p>Ownership: the registry only refers to the pools; whoever made them (the application context)
+ * owns them and closes them. Immutable after construction and thread-safe.
  *
  * {@snippet :
  * PinnedMemoryPool<float[]> frames = pools.get("frames", ElementType.FLOAT);

@@ -1,14 +1,16 @@
-package dev.pinnedmemory;
+package dev.pinnedmemory.backend;
 
+import java.io.Serial;
 import java.util.Map;
 
 /**
  * The configured backend cannot page-lock memory here, or page-locking is required
  * ({@code require-page-locked}) and no backend can provide it. The message names each backend's
- * reason and the fix; {@link #reasons()} has them by backend name.
+ * reason and the fix; {@link #reasons()} has them by backend name. Immutable.
  */
-public final class PageLockingUnavailableException extends PinnedMemoryException {
+public final class PageLockingUnavailableException extends BackendException {
 
+    @Serial
     private static final long serialVersionUID = 1L;
 
     private final transient Map<String, String> reasons;

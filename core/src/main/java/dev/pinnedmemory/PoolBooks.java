@@ -1,0 +1,197 @@
+package dev.pinnedmemory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A pool's accounting: every block it holds (idle, rented or fenced), the pinned bytes, the
+ * counters, and the sums that {@link PoolStats} and {@link PoolMetrics} read. As the blocks' owner
+ * it is told when one is allocated, freed (it then releases the block's budget bytes, unless a
+ * resize kept them) or leaked.
+ *
+ * <p>Rents, returns and asked bytes are counted by each block's holder on the block itself, so
+ * sums walk the live blocks and add what freed blocks left behind; a block is folded in under the
+ * same lock the sums take, so it is never counted twice or not at all. Exact when the pool is
+ * quiet; under load a block in the middle of a rent or return can be off by one. Thread-safe.
+ */
+final class PoolBooks implements NativeBlock.Owner {
+
+    /** Sums over a set of blocks; {@code classRents} etc. per size class of one shape. */
+    record Sums(long rents, long returns, long misses, long leaks, long askedBytes, long backingBytes,
+                long[] classRents, long[] classReturns, long[] classMisses, long[] classLeaks) {
+    }
+
+    private final String name;
+    private final MemoryBudget budget;
+    private final LeakReporter reporter;
+    private final LeakDetectionLevel level;
+    private final Set<NativeBlock> live = ConcurrentHashMap.newKeySet();
+    final PoolCounters counters = new PoolCounters();
+    final WaitCounters waits = new WaitCounters();
+    final AtomicLong pinnedBytes = new AtomicLong();
+
+    PoolBooks(String name, MemoryBudget budget, LeakReporter reporter, LeakDetectionLevel level) {
+        this.name = name;
+        this.budget = budget;
+        this.reporter = reporter;
+        this.level = level;
+    }
+
+    @Override
+    public void allocated(NativeBlock block) {
+        live.add(block);
+        pinnedBytes.addAndGet(block.bytes);
+    }
+
+    @Override
+    public void freed(NativeBlock block) {
+        synchronized (live) {
+            counters.fold(block);
+            if (block.sizeClass != null) {
+                block.sizeClass.counters.fold(block);
+            }
+            live.remove(block);
+        }
+        pinnedBytes.addAndGet(-block.bytes);
+        if (!block.budgetTransferred) {
+            budget.release(block.bytes);
+        }
+    }
+
+    @Override
+    public void leaked(NativeBlock block) {
+        counters.leaks.increment();
+        if (block.sizeClass != null) {
+            block.sizeClass.counters.leaks.increment();
+        }
+        reporter.leaked(level, block.description, block.site);
+    }
+
+    /** {@return the sums over every block this pool holds or held, and per class of {@code shape}} */
+    Sums sums(PoolShape shape) {
+        int classes = shape.classes.length;
+        long[] classRents = new long[classes];
+        long[] classReturns = new long[classes];
+        long[] classMisses = new long[classes];
+        long[] classLeaks = new long[classes];
+        long rents;
+        long returns;
+        long asked;
+        long backing;
+        long misses;
+        long leaks;
+        synchronized (live) {
+            // Misses and leaks first: one that happens during the walk can make in-use read low, never high.
+            misses = counters.misses.sum();
+            leaks = counters.leaks.sum();
+            for (SizeClass c : shape.classes) {
+                classMisses[c.index] = c.counters.misses.sum();
+                classLeaks[c.index] = c.counters.leaks.sum();
+                classRents[c.index] = c.counters.retiredRents;
+                classReturns[c.index] = c.counters.retiredReturns;
+            }
+            rents = counters.retiredRents;
+            returns = counters.retiredReturns;
+            asked = counters.retiredAskedBytes;
+            backing = counters.retiredBackingBytes;
+            for (NativeBlock block : live) {
+                long blockRents = block.rentCount();
+                long blockReturns = block.returnCount();
+                rents += blockRents;
+                returns += blockReturns;
+                asked += block.askedByteCount();
+                backing += blockRents * block.bytes;
+                SizeClass c = block.sizeClass;
+                if (c != null && c.generation == shape.generation) {
+                    classRents[c.index] += blockRents;
+                    classReturns[c.index] += blockReturns;
+                }
+            }
+        }
+        return new Sums(rents, returns, misses, leaks, asked, backing, classRents, classReturns, classMisses,
+                classLeaks);
+    }
+
+    /** {@return rents minus returns minus leaks: buffers rented now} Walks the live blocks, allocates nothing. */
+    int inUse() {
+        long leaks = counters.leaks.sum();
+        long balance = 0;
+        synchronized (live) {
+            balance += counters.retiredRents - counters.retiredReturns;
+            for (NativeBlock block : live) {
+                balance += block.rentCount() - block.returnCount();
+            }
+        }
+        return (int) Math.max(0, balance - leaks);
+    }
+
+    /** {@return rents served so far} Walks the live blocks, allocates nothing. */
+    long rents() {
+        long rents;
+        synchronized (live) {
+            rents = counters.retiredRents;
+            for (NativeBlock block : live) {
+                rents += block.rentCount();
+            }
+        }
+        return rents;
+    }
+
+    /** {@return bytes asked by all rents so far} Walks the live blocks, allocates nothing. */
+    long askedBytes() {
+        long asked;
+        synchronized (live) {
+            asked = counters.retiredAskedBytes;
+            for (NativeBlock block : live) {
+                asked += block.askedByteCount();
+            }
+        }
+        return asked;
+    }
+
+    /** {@return bytes of the buffers that served all rents so far} Walks the live blocks, allocates nothing. */
+    long backingBytes() {
+        long backing;
+        synchronized (live) {
+            backing = counters.retiredBackingBytes;
+            for (NativeBlock block : live) {
+                backing += block.rentCount() * block.bytes;
+            }
+        }
+        return backing;
+    }
+
+    /** {@return rents of one size class so far, or, with {@code returns}, rents minus returns} */
+    long classBalance(SizeClass sizeClass, boolean minusReturns) {
+        long sum;
+        synchronized (live) {
+            sum = sizeClass.counters.retiredRents - (minusReturns ? sizeClass.counters.retiredReturns : 0);
+            for (NativeBlock block : live) {
+                if (block.sizeClass == sizeClass) {
+                    sum += block.rentCount() - (minusReturns ? block.returnCount() : 0);
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** {@return where each buffer rented now was rented (PARANOID only; empty otherwise)} */
+    List<Throwable> rentSites() {
+        List<Throwable> sites = new ArrayList<>();
+        for (NativeBlock block : live) {
+            Throwable site = block.site;
+            if (block.state() == NativeBlock.IN_USE && site != null) {
+                sites.add(site);
+            }
+        }
+        return sites;
+    }
+
+    @Override
+    public String toString() {
+        return "books of pool '" + name + "'";
+    }
+}

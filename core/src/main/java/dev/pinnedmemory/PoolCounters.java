@@ -1,0 +1,36 @@
+package dev.pinnedmemory;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counts a pool, and each of its size classes, keeps besides what its blocks count on their
+ * own cache lines: misses, drops and leaks, and the counts of blocks already freed. Rents and
+ * returns are not here: the holder of a block counts them on the block (no shared atomic on the
+ * hot path), and {@link PoolBooks} sums live blocks with {@code retired*}.
+ *
+ * <p>Thread-safe: the adders from any thread; the {@code retired*} fields only under the books'
+ * lock, where a freed block is folded in exactly once.
+ */
+final class PoolCounters {
+
+    /** Rents that allocated a new buffer. */
+    final LongAdder misses = new LongAdder();
+    /** Returned buffers freed instead of kept (idle set full, an old size, pool closed). */
+    final LongAdder dropped = new LongAdder();
+    /** Rented buffers that became unreachable without being returned. */
+    final LongAdder leaks = new LongAdder();
+
+    long retiredRents;
+    long retiredReturns;
+    long retiredAskedBytes;
+    long retiredBackingBytes;
+
+    /** Adds a freed block's own counts; call under the books' lock. */
+    void fold(NativeBlock block) {
+        long rents = block.rentCount();
+        retiredRents += rents;
+        retiredReturns += block.returnCount();
+        retiredAskedBytes += block.askedByteCount();
+        retiredBackingBytes += rents * block.bytes;
+    }
+}

@@ -1,0 +1,359 @@
+package dev.pinnedmemory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, resize and close. Holds no
+ * reference to the pool facade, so the facade can become unreachable (an abandoned pool) while
+ * leases, fences and the Cleaner still reach this.
+ *
+ * <p>Rent: a lock-free poll of the size class's idle slots; on a miss, completed fences are
+ * collected and polled again, then a new buffer is allocated within the budget; when the budget
+ * refuses, memory freed but not yet given back is reclaimed and idle buffers of other size classes
+ * are freed before the rent gives up (or waits). Return: the block goes back to its class's idle
+ * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
+ * resize. Thread-safe: rent and return take no lock; resize and close are serialised.
+ */
+final class PoolEngine<A> implements LeaseOwner<A> {
+
+    private static final System.Logger LOG = System.getLogger(PinnedMemoryPool.class.getName());
+    /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
+    static final int FULL = Integer.MIN_VALUE;
+
+    final PoolSettings<A> settings;
+    final Allocator allocator;
+    final MemoryBudget budget;
+    final PoolBooks books;
+    final FencedBlocks fenced;
+    final Object lifecycle = new Object();
+    final @Nullable Throwable creationSite;
+    private final String who;
+    private final ThreadLocal<int[]> homes;
+    private volatile PoolShape shape;
+    private volatile boolean closed;
+
+    PoolEngine(PoolSettings<A> settings, Allocator allocator, MemoryBudget budget) {
+        this.settings = settings;
+        this.allocator = allocator;
+        this.budget = budget;
+        this.who = "pool '" + settings.name() + "'";
+        this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
+        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer);
+        this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
+        this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
+                ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
+        PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
+                settings.maxSize());
+        long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
+        if (!budget.tryReserve(needed)) {
+            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes());
+        }
+        new Resizer<>(this).warm(first, needed);
+        this.shape = first;
+    }
+
+    @Override
+    public ElementType<A> elementType() {
+        return settings.type();
+    }
+
+    @Override
+    public String describe() {
+        return who;
+    }
+
+    PoolShape shape() {
+        return shape;
+    }
+
+    void publish(PoolShape next) {
+        shape = next;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** {@return a lease of {@code length} elements ({@link #FULL} for a full-size one), waiting up to {@code maxWaitNanos} for memory} */
+    PinnedBuffer<A> rent(int length, long maxWaitNanos) {
+        PinnedBuffer<A> lease = tryRent(length);
+        if (lease != null) {
+            return lease;
+        }
+        if (maxWaitNanos <= 0) {
+            throw refused(length, null);
+        }
+        return awaitRent(length, maxWaitNanos);
+    }
+
+    /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
+    @Nullable PinnedBuffer<A> tryRent(int length) {
+        if (closed) {
+            throw closedException();
+        }
+        PoolShape current = shape;
+        if (length == FULL) {
+            length = current.maxLength();
+        } else if (length <= 0 || length > current.maxLength()) {
+            throw new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
+                    + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
+        }
+        SizeClass sizeClass = current.classFor(length);
+        int[] home = homes.get();
+        BlockAnchor anchor = sizeClass.idle.poll(home);
+        if (anchor == null && fenced.pending() > 0 && fenced.collect()) {
+            anchor = sizeClass.idle.poll(home);
+        }
+        if (anchor != null) {
+            anchor.block.markInUse();
+            return lease(anchor, length, home[0]);
+        }
+        anchor = allocate(sizeClass, current);
+        if (anchor == null) {
+            return null;
+        }
+        books.counters.misses.increment();
+        sizeClass.counters.misses.increment();
+        return lease(anchor, length, home[0]);
+    }
+
+    private PinnedBuffer<A> awaitRent(int length, long maxWaitNanos) {
+        long start = System.nanoTime();
+        long deadline = start + maxWaitNanos;
+        books.waits.waiting.incrementAndGet();
+        budget.enterWait();
+        try {
+            while (true) {
+                long seen = budget.changes();
+                PinnedBuffer<A> lease = tryRent(length);
+                if (lease != null) {
+                    books.waits.waited(System.nanoTime() - start, false);
+                    return lease;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    long waited = System.nanoTime() - start;
+                    books.waits.waited(waited, true);
+                    throw refused(length, Duration.ofNanos(waited));
+                }
+                try {
+                    budget.awaitChange(seen, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    books.waits.waited(System.nanoTime() - start, false);
+                    int asked = length == FULL ? shape.maxLength() : length;
+                    throw new PinnedMemoryException(who + ": interrupted while waiting for memory for a buffer of "
+                            + asked + " " + settings.type() + " elements", bytesFor(asked), e);
+                }
+            }
+        } finally {
+            budget.exitWait();
+            books.waits.waiting.decrementAndGet();
+        }
+    }
+
+    private @Nullable BlockAnchor allocate(SizeClass sizeClass, PoolShape current) {
+        BlockAnchor anchor = tryAllocate(sizeClass);
+        if (anchor == null && allocator.reclaimer.hasPending()) {
+            // Memory freed but not yet given back (cuda frees on the reclaimer) still counts: give it back now.
+            allocator.reclaimer.drainNow();
+            anchor = tryAllocate(sizeClass);
+        }
+        while (anchor == null && freeIdleOfOtherClass(current, sizeClass)) {
+            anchor = tryAllocate(sizeClass);
+        }
+        return anchor;
+    }
+
+    private @Nullable BlockAnchor tryAllocate(SizeClass sizeClass) {
+        return allocator.tryAllocate(books, sizeClass, sizeClass.bytes, budget, settings.writeCombined(), who,
+                sizeClass.description);
+    }
+
+    /** Frees one idle buffer of another size class, largest first, so that classes share the budget. */
+    private boolean freeIdleOfOtherClass(PoolShape current, SizeClass wanted) {
+        int[] home = {0};
+        for (int i = current.classes.length - 1; i >= 0; i--) {
+            SizeClass other = current.classes[i];
+            if (other != wanted) {
+                BlockAnchor idle = other.idle.poll(home);
+                if (idle != null) {
+                    drop(idle.block, true);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private PinnedBuffer<A> lease(BlockAnchor anchor, int length, int slot) {
+        NativeBlock block = anchor.block;
+        long asked = bytesFor(length);
+        block.slot = slot;
+        block.countRent(asked);
+        if (settings.clearOnReturn()) {
+            long dirty = block.dirtyBytes;
+            if (dirty > 0) {
+                // Zero what this renter will see, also what a segment kept by an earlier holder wrote after it returned.
+                (dirty >= block.bytes && asked >= block.bytes ? block.segment : block.segment.asSlice(0,
+                        Math.min(dirty, asked))).fill((byte) 0);
+                block.dirtyBytes = dirty > asked ? dirty : 0;
+            }
+        }
+        if (settings.leakDetection() == LeakDetectionLevel.PARANOID) {
+            block.site = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
+        }
+        MemorySegment view;
+        if (settings.strictSegments()) {
+            Arena scope = Arena.ofShared();
+            block.leaseArena = scope;
+            view = MemorySegment.ofAddress(block.segment.address()).reinterpret(asked, scope, null);
+        } else {
+            view = asked == block.bytes ? block.segment : block.segment.asSlice(0, asked);
+        }
+        return new PinnedBuffer<>(this, anchor, view, length);
+    }
+
+    @Override
+    public void release(BlockAnchor anchor, int length) {
+        endLease(anchor.block, length);
+        putBack(anchor);
+    }
+
+    @Override
+    public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
+        NativeBlock block = anchor.block;
+        endLease(block, length);
+        block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
+        fenced.add(anchor, fence);
+    }
+
+    private void endLease(NativeBlock block, int length) {
+        if (settings.strictSegments()) {
+            Arena scope = block.leaseArena;
+            if (scope != null) {
+                block.leaseArena = null;
+                scope.close();
+            }
+        }
+        block.countReturn();
+        long asked = bytesFor(length);
+        if (settings.clearOnReturn() && asked > block.dirtyBytes) {
+            block.dirtyBytes = asked;
+        }
+    }
+
+    /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
+    void putBack(BlockAnchor anchor) {
+        NativeBlock block = anchor.block;
+        SizeClass sizeClass = block.sizeClass;
+        int from = block.state();
+        if (closed || sizeClass.generation != shape.generation || from == NativeBlock.FREED) {
+            drop(block, false);
+            return;
+        }
+        if (!block.transition(from, NativeBlock.IDLE) || !sizeClass.idle.offer(anchor, block.slot)) {
+            drop(block, false);
+            return;
+        }
+        if (closed || sizeClass.generation != shape.generation) {
+            // A resize or close ran between the check and the offer: nobody rents from these slots any more.
+            freeIdle(sizeClass);
+        }
+        if (fenced.pending() > 0) {
+            fenced.collect();
+        }
+        budget.signalWaiters();
+    }
+
+    void drop(NativeBlock block, boolean now) {
+        if (now ? block.freeNow() : block.free()) {
+            books.counters.dropped.increment();
+        }
+    }
+
+    void freeIdle(SizeClass sizeClass) {
+        for (BlockAnchor anchor : sizeClass.idle.drain()) {
+            anchor.block.free();
+        }
+    }
+
+    /** Closes the pool, reporting buffers still rented or fenced; {@return false if it was closed already} */
+    boolean close() {
+        return close(true);
+    }
+
+    private boolean close(boolean report) {
+        synchronized (lifecycle) {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+        }
+        for (BlockAnchor anchor : shape.drainIdle()) {
+            anchor.block.free();
+        }
+        budget.signalWaiters();
+        if (report) {
+            reportOutstanding();
+        }
+        return true;
+    }
+
+    private void reportOutstanding() {
+        int rented = books.inUse();
+        if (rented > 0) {
+            List<Throwable> sites = books.rentSites();
+            String message = "pinned-memory " + who + " closed with " + rented + " buffer(s) still rented; each is freed "
+                    + "when it is returned" + (sites.isEmpty() ? " (set pinned-memory.leak-detection=paranoid to "
+                    + "record where they were rented)" : "; rented at:");
+            LOG.log(System.Logger.Level.WARNING, message);
+            for (Throwable site : sites) {
+                LOG.log(System.Logger.Level.WARNING, "still rented from " + who, site);
+            }
+        }
+        int pendingFences = fenced.pending();
+        if (pendingFences > 0) {
+            LOG.log(System.Logger.Level.WARNING, "pinned-memory {0} closed with {1} buffer(s) waiting on a transfer "
+                    + "fence; each is freed when its fence completes", who, pendingFences);
+        }
+    }
+
+    /** The Cleaner action of the pool facade: it became unreachable without {@code close()}. */
+    void abandoned() {
+        int idle = shape.idleCount();
+        long bytes = books.pinnedBytes.get();
+        if (close(false)) {
+            allocator.leaks.abandoned(settings.leakDetection(), who + " (" + idle + " idle buffer(s) freed, "
+                    + books.inUse() + " still rented and " + fenced.pending() + " fenced freed when they come back; "
+                    + bytes + " pinned bytes)", creationSite);
+        }
+    }
+
+    List<Throwable> rentSites() {
+        return Collections.unmodifiableList(new ArrayList<>(books.rentSites()));
+    }
+
+    long bytesFor(int length) {
+        return (long) length * settings.type().byteSize();
+    }
+
+    IllegalStateException closedException() {
+        return new IllegalStateException(who + " is closed");
+    }
+
+    private MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
+        PoolShape current = shape;
+        long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
+        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes())
+                : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
+                settings.name());
+    }
+}

@@ -1,0 +1,158 @@
+package dev.pinnedmemory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A live, read-only view of one pool's counters, for meters: each method reads only what it
+ * returns and builds no {@link PoolStats}, so a metrics scrape costs a few reads per meter. The
+ * values mean what the {@code PoolStats} components of the same name mean, with the same
+ * exactness (exact when the pool is quiet). Obtained from {@link PinnedMemoryPool#metrics()}.
+ * Thread-safe; owns no memory.
+ */
+public final class PoolMetrics {
+
+    private final PoolEngine<?> pool;
+
+    PoolMetrics(PoolEngine<?> pool) {
+        this.pool = pool;
+    }
+
+    /** {@return buffers ready to rent} */
+    public int idle() {
+        return pool.shape().idleCount();
+    }
+
+    /** {@return buffers rented now} Walks the pool's buffers. */
+    public int inUse() {
+        return pool.books.inUse();
+    }
+
+    /** {@return buffers waiting on a transfer fence} */
+    public int fenced() {
+        return pool.fenced.pending();
+    }
+
+    /** {@return renters waiting for memory now} */
+    public int waiting() {
+        return pool.books.waits.waiting.get();
+    }
+
+    /** {@return pinned bytes the pool holds now} */
+    public long pinnedBytes() {
+        return pool.books.pinnedBytes.get();
+    }
+
+    /** {@return rents so far} Walks the pool's buffers. */
+    public long rents() {
+        return pool.books.rents();
+    }
+
+    /** {@return rents served from an idle buffer} Walks the pool's buffers. */
+    public long hits() {
+        long misses = misses();
+        return Math.max(0, rents() - misses);
+    }
+
+    /** {@return rents that allocated a new buffer} */
+    public long misses() {
+        return pool.books.counters.misses.sum();
+    }
+
+    /** {@return returned buffers freed instead of kept} */
+    public long dropped() {
+        return pool.books.counters.dropped.sum();
+    }
+
+    /** {@return rented buffers that leaked (became unreachable unreturned)} */
+    public long leaks() {
+        return pool.books.counters.leaks.sum();
+    }
+
+    /** {@return rents that had to wait for memory} */
+    public long waits() {
+        return pool.books.waits.waits.sum();
+    }
+
+    /** {@return nanoseconds those rents waited, summed} */
+    public long waitedNanos() {
+        return pool.books.waits.waitedNanos.sum();
+    }
+
+    /** {@return rents that waited their whole {@code maxWait} and were refused} */
+    public long waitTimeouts() {
+        return pool.books.waits.timeouts.sum();
+    }
+
+    /** {@return when the latest waiting rent timed out ({@link System#currentTimeMillis()}), or 0 if none has} */
+    public long lastWaitTimeoutMillis() {
+        return pool.books.waits.lastTimeoutMillis;
+    }
+
+    /** {@return bytes the rents asked for, summed} Walks the pool's buffers. */
+    public long requestedBytes() {
+        return pool.books.askedBytes();
+    }
+
+    /** {@return bytes of the buffers that served the rents, summed} Walks the pool's buffers. */
+    public long backingBytes() {
+        return pool.books.backingBytes();
+    }
+
+    /**
+     * {@return a view of each size class the pool serves now, smallest first} A resize replaces the
+     * classes: views of old ones then read zero idle buffers and stop counting; ask again (see
+     * {@link PinnedMemoryPool#addResizeListener}).
+     */
+    public List<SizeClassMetrics> sizeClasses() {
+        List<SizeClassMetrics> views = new ArrayList<>();
+        for (SizeClass sizeClass : pool.shape().classes) {
+            views.add(new SizeClassMetrics(pool, sizeClass));
+        }
+        return List.copyOf(views);
+    }
+
+    /** A live view of one size class's counters. Thread-safe; owns no memory. */
+    public static final class SizeClassMetrics {
+
+        private final PoolEngine<?> pool;
+        private final SizeClass sizeClass;
+
+        SizeClassMetrics(PoolEngine<?> pool, SizeClass sizeClass) {
+            this.pool = pool;
+            this.sizeClass = sizeClass;
+        }
+
+        /** {@return elements per buffer of this class} */
+        public int bufferLength() {
+            return sizeClass.length;
+        }
+
+        /** {@return bytes per buffer of this class} */
+        public long bufferBytes() {
+            return sizeClass.bytes;
+        }
+
+        /** {@return buffers of this class ready to rent} */
+        public int idle() {
+            return sizeClass.idle.count();
+        }
+
+        /** {@return buffers of this class rented now} */
+        public int inUse() {
+            long leaks = sizeClass.counters.leaks.sum();
+            return (int) Math.max(0, pool.books.classBalance(sizeClass, true) - leaks);
+        }
+
+        /** {@return rents of this class served from an idle buffer} */
+        public long hits() {
+            long misses = misses();
+            return Math.max(0, pool.books.classBalance(sizeClass, false) - misses);
+        }
+
+        /** {@return rents of this class that allocated a new buffer} */
+        public long misses() {
+            return sizeClass.counters.misses.sum();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.pinnedmemory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Warm-up and resize of a pool, within a reservation that is taken from the budget in one atomic
+ * step, so neither can ever take the budget over its limit, and a resize that cannot fit is
+ * refused before anything is freed.
+ *
+ * <p>A resize takes the idle buffers of the old size out of reach, reserves what the new
+ * {@code initialSize} buffers need beyond their bytes, frees them (on this thread, so their memory
+ * is back with the operating system before new memory is locked: locked-memory limits are tight),
+ * keeps their budget bytes, allocates the new buffers from that reservation, and then publishes
+ * the new shape; whatever is left of the reservation goes back to the budget. If the budget
+ * refuses, the old idle buffers go back and nothing has changed. If the backend refuses during the
+ * warm-up, the new buffers are freed and the pool keeps its old size, without idle buffers (rents
+ * allocate again on demand). Runs under the pool's lifecycle lock; not thread-safe on its own.
+ */
+final class Resizer<A> {
+
+    private final PoolEngine<A> pool;
+
+    Resizer(PoolEngine<A> pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Allocates {@code initialSize} buffers of {@code shape}'s largest class into its idle slots
+     * from {@code reserved} bytes already taken from the budget; what is not used goes back.
+     *
+     * @throws PinnedMemoryException if the backend refuses; every buffer made is freed and the
+     *     whole reservation returned
+     */
+    void warm(PoolShape shape, long reserved) {
+        PoolSettings<A> settings = pool.settings;
+        SizeClass target = shape.largest();
+        int count = settings.initialSize();
+        AtomicLong left = new AtomicLong(reserved);
+        List<BlockAnchor> made = Collections.synchronizedList(new ArrayList<>(count));
+        try {
+            Runnable one = () -> {
+                left.addAndGet(-target.bytes);
+                made.add(pool.allocator.allocate(pool.books, target, target.bytes, settings.writeCombined(),
+                        pool.describe(), target.description));
+            };
+            int threads = Math.min(settings.warmupThreads(), count);
+            if (threads <= 1) {
+                for (int i = 0; i < count; i++) {
+                    one.run();
+                }
+            } else {
+                Warmup.run(threads, count, one);
+            }
+        } catch (RuntimeException | Error e) {
+            for (BlockAnchor anchor : made) {
+                anchor.block.budgetTransferred = true;
+                anchor.block.freeNow();
+            }
+            pool.budget.release(reserved);
+            throw e;
+        }
+        for (BlockAnchor anchor : made) {
+            anchor.block.transition(NativeBlock.IN_USE, NativeBlock.IDLE);
+            if (!target.idle.offer(anchor, 0)) {
+                anchor.block.free();
+            }
+        }
+        pool.budget.release(left.get());
+    }
+
+    /**
+     * Switches the pool to buffers of {@code newLength} elements.
+     *
+     * @throws MemoryBudgetExceededException if the new initial buffers cannot fit even with the old
+     *     idle ones given back; nothing has changed
+     * @throws PinnedMemoryException if the backend refuses; the pool keeps its old size
+     */
+    void resize(int newLength) {
+        PoolSettings<A> settings = pool.settings;
+        PoolShape old = pool.shape();
+        PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
+                settings.maxSize());
+        long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
+        List<BlockAnchor> oldIdle = old.drainIdle();
+        long reclaimable = 0;
+        for (BlockAnchor anchor : oldIdle) {
+            reclaimable += anchor.block.bytes;
+        }
+        long extra = needed - reclaimable;
+        if (extra > 0 && !pool.budget.tryReserve(extra)) {
+            for (BlockAnchor anchor : oldIdle) {
+                if (!anchor.block.sizeClass.idle.offer(anchor, 0)) {
+                    pool.drop(anchor.block, false);
+                }
+            }
+            throw new MemoryBudgetExceededException(needed, pool.budget.usedBytes(), pool.budget.limitBytes(),
+                    reclaimable, settings.name());
+        }
+        for (BlockAnchor anchor : oldIdle) {
+            anchor.block.budgetTransferred = true;
+            anchor.block.freeNow();
+        }
+        warm(next, Math.max(extra, 0) + reclaimable);
+        pool.publish(next);
+        // Returns that raced into the old idle slots between the drain and the publication.
+        for (SizeClass sizeClass : old.classes) {
+            pool.freeIdle(sizeClass);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.pinnedmemory;
+
+import dev.pinnedmemory.backend.PageLockingBackend;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The reclaimer survives failing frees, reports them, and gives memory back early when a rent needs it. */
+class ReclaimerTests {
+
+    /** Unlocked memory whose free (the arena's cleanup) can be made to throw or to block. */
+    private static final class TroubledBackend implements PageLockingBackend {
+        final AtomicInteger frees = new AtomicInteger();
+        volatile Throwable failNextFree;
+        volatile CountDownLatch blockFrees;
+        volatile CountDownLatch freeing = new CountDownLatch(1);
+
+        @Override
+        public String name() {
+            return "troubled";
+        }
+
+        @Override
+        public boolean pageLocked() {
+            return false;
+        }
+
+        @Override
+        public MemorySegment allocate(long bytes, Arena arena) {
+            return Backends.UNLOCKED.allocate(bytes, arena).reinterpret(arena, ignored -> free());
+        }
+
+        private void free() {
+            frees.incrementAndGet();
+            freeing.countDown();
+            Throwable failure = failNextFree;
+            failNextFree = null;
+            CountDownLatch block = blockFrees;
+            if (block != null) {
+                try {
+                    block.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+        }
+    }
+
+    @Test
+    void anErrorInACleanupShouldBeCountedAndTheThreadShouldGoOn() throws Exception {
+        Reclaimer reclaimer = new Reclaimer("troubled-reclaimer");
+        TroubledBackend backend = new TroubledBackend();
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, backend, reclaimer, new LeakRecorder())
+                .bufferSize(4096).maxSize(0).name("troubled").build()) {
+            backend.failNextFree = new AssertionError("injected Error in a cleanup");
+            pool.rent().close();      // maxSize 0: freed at once, its cleanup throws an Error
+            pool.rent().close();      // freed normally afterwards, by the same thread
+            assertThat(reclaimer.awaitIdle(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(backend.frees.get()).isEqualTo(2);
+            assertThat(reclaimer.failures()).isEqualTo(1);
+            assertThat(pool.stats().pinnedBytes()).isZero();
+            assertThat(pool.budget().usedBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aFailedFreeShouldBeReportedAndItsAccountingStillSettled() throws Exception {
+        Reclaimer reclaimer = new Reclaimer("failing-free-reclaimer");
+        TroubledBackend backend = new TroubledBackend();
+        MemoryBudget budget = new MemoryBudget(1 << 20);
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, backend, reclaimer, new LeakRecorder())
+                .bufferSize(4096).maxSize(0).budget(budget).name("failing").build()) {
+            backend.failNextFree = new IllegalArgumentException("injected munmap failure");
+            pool.rent().close();
+            assertThat(reclaimer.awaitIdle(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(reclaimer.failures()).isEqualTo(1);
+            assertThat(budget.usedBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aRentRefusedForBudgetShouldFirstGiveBackMemoryThatIsFreedButStillQueued() throws Exception {
+        Reclaimer reclaimer = new Reclaimer("slow-reclaimer");
+        TroubledBackend backend = new TroubledBackend();
+        MemoryBudget budget = new MemoryBudget(8192);
+        try (PinnedMemoryPool<byte[]> pool = Backends.pool(ElementType.BYTE, backend, reclaimer, new LeakRecorder())
+                .bufferSize(4096).maxSize(0).budget(budget).name("queued").build()) {
+            CountDownLatch release = new CountDownLatch(1);
+            backend.blockFrees = release;
+            pool.rent().close();                        // the reclaimer thread is now stuck freeing this one
+            backend.freeing.await();
+            backend.blockFrees = null;
+            pool.rent().close();                        // queued behind it: freed, but its budget bytes still held
+            assertThat(budget.usedBytes()).isEqualTo(8192);
+            try (PinnedBuffer<byte[]> buffer = pool.rent()) {   // gives the queued one back first instead of failing
+                assertThat(buffer.length()).isEqualTo(4096);
+                assertThat(budget.usedBytes()).isEqualTo(8192);
+            }
+            release.countDown();
+            assertThat(reclaimer.awaitIdle(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(budget.usedBytes()).isZero();
+            assertThat(reclaimer.failures()).isZero();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.pinnedmemory.cuda;
+
+import dev.pinnedmemory.ElementType;
+import dev.pinnedmemory.PinnedBuffer;
+import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.backend.BackendKind;
+import dev.pinnedmemory.backend.BackendSelection;
+import dev.pinnedmemory.backend.CudaPointers;
+import dev.pinnedmemory.backend.PageLockingBackends;
+import jcuda.Pointer;
+import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaMemcpyKind;
+import jcuda.runtime.cudaStream_t;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** A pooled buffer closed after an asynchronous copy is reused only once the copy is done. Needs a CUDA device. */
+@Tag("gpu")
+class CudaFenceTests {
+
+    private BackendSelection selection;
+
+    @BeforeEach
+    void requireDevice() {
+        BackendSelection auto = PageLockingBackends.select(BackendKind.AUTO, false);
+        assumeTrue(auto.report().name().equals("cuda"), () -> "no CUDA device: " + auto.report().skipped());
+        selection = auto;
+    }
+
+    @Test
+    void aBufferClosedAfterAnAsyncCopyShouldComeBackOnlyWhenTheCopyIsDone() throws Exception {
+        int length = 16 << 20;
+        cudaStream_t stream = new cudaStream_t();
+        Pointer device = new Pointer();
+        assertThat(JCuda.cudaStreamCreate(stream)).isZero();
+        assertThat(JCuda.cudaMalloc(device, length)).isZero();
+        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(length).maxSize(1)
+                .backend(selection.backend()).name("gpu-fenced").build()) {
+            PinnedBuffer<byte[]> staging = pool.rent();
+            staging.fill(5);
+            long address = staging.address();
+            assertThat(JCuda.cudaMemcpyAsync(device, CudaPointers.to(staging.segment()), length,
+                    cudaMemcpyKind.cudaMemcpyHostToDevice, stream)).isZero();
+            CudaFence fence = CudaFence.record(stream);
+            staging.closeAfter(fence);
+            assertThat(JCuda.cudaStreamSynchronize(stream)).isZero();
+            assertThat(fence.isComplete()).isTrue();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (pool.stats().fenced() > 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(pool.stats().fenced()).isZero();
+            try (PinnedBuffer<byte[]> reused = pool.rent()) {
+                assertThat(reused.address()).isEqualTo(address);
+            }
+            assertThatThrownBy(fence::isComplete).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            byte[] back = new byte[length];
+            assertThat(JCuda.cudaMemcpy(Pointer.to(back), device, length, cudaMemcpyKind.cudaMemcpyDeviceToHost)).isZero();
+            assertThat(back[length - 1]).isEqualTo((byte) 5);
+        } finally {
+            JCuda.cudaFree(device);
+            JCuda.cudaStreamDestroy(stream);
+        }
+    }
+
+    @Test
+    void aFenceOnAnIdleStreamShouldBeCompleteAtOnceAndCloseOnce() {
+        cudaStream_t stream = new cudaStream_t();
+        assertThat(JCuda.cudaStreamCreate(stream)).isZero();
+        try {
+            CudaFence fence = CudaFence.record(stream);
+            assertThat(JCuda.cudaStreamSynchronize(stream)).isZero();
+            assertThat(fence.isComplete()).isTrue();
+            fence.close();
+            fence.close();
+        } finally {
+            JCuda.cudaStreamDestroy(stream);
+        }
+    }
+}

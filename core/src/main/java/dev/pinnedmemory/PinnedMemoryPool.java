@@ -37,6 +37,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: rent and return are lock-free and, on a hit, allocate only the lease (one
  * object); resize and close are serialised with each other.
  *
+ * <p>The file is longer than this project's 300-line guide because {@link Builder} is nested (users
+ * write {@code PinnedMemoryPool.Builder}) and every public method carries its contract; the work is
+ * in the package-private engine ({@code PoolEngine}, {@code Resizer}, {@code WaitingRent}).
+ *
  * {@snippet :
  * try (var pool = new PinnedMemoryPool<>(ElementType.FLOAT, 1 << 20, 2, 20);
  *      PinnedBuffer<float[]> frame = pool.rent()) {

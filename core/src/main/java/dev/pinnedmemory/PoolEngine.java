@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * refuses, memory freed but not yet given back is reclaimed and idle buffers of other size classes
  * are freed before the rent gives up (or waits). Return: the block goes back to its class's idle
  * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
- * resize. Thread-safe: rent and return take no lock; resize and close are serialised.
+ * resize and {@link WaitingRent} for rents that wait. Thread-safe: rent and return take no lock;
+ * resize and close are serialised.
  */
 final class PoolEngine<A> implements LeaseOwner<A> {
 
@@ -90,7 +91,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         if (maxWaitNanos <= 0) {
             throw refused(length, null);
         }
-        return awaitRent(length, maxWaitNanos);
+        return new WaitingRent<>(this, length, maxWaitNanos).await();
     }
 
     /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
@@ -122,41 +123,6 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         books.counters.misses.increment();
         sizeClass.counters.misses.increment();
         return lease(anchor, length, home[0]);
-    }
-
-    private PinnedBuffer<A> awaitRent(int length, long maxWaitNanos) {
-        long start = System.nanoTime();
-        long deadline = start + maxWaitNanos;
-        books.waits.waiting.incrementAndGet();
-        budget.enterWait();
-        try {
-            while (true) {
-                long seen = budget.changes();
-                PinnedBuffer<A> lease = tryRent(length);
-                if (lease != null) {
-                    books.waits.waited(System.nanoTime() - start, false);
-                    return lease;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    long waited = System.nanoTime() - start;
-                    books.waits.waited(waited, true);
-                    throw refused(length, Duration.ofNanos(waited));
-                }
-                try {
-                    budget.awaitChange(seen, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    books.waits.waited(System.nanoTime() - start, false);
-                    int asked = length == FULL ? shape.maxLength() : length;
-                    throw new PinnedMemoryException(who + ": interrupted while waiting for memory for a buffer of "
-                            + asked + " " + settings.type() + " elements", bytesFor(asked), e);
-                }
-            }
-        } finally {
-            budget.exitWait();
-            books.waits.waiting.decrementAndGet();
-        }
     }
 
     private @Nullable BlockAnchor allocate(SizeClass sizeClass, PoolShape current) {
@@ -349,7 +315,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         return new IllegalStateException(who + " is closed");
     }
 
-    private MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
+    MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
         PoolShape current = shape;
         long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
         return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes())

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Runs {@code count} allocations on a few short-lived threads, so that first touch and page-locking
  * of separate buffers proceed in parallel (as RAPIDS RMM and PyTorch's
- * {@code pinned_num_register_threads} do). Stops at the first failure and rethrows it. Stateless.
+ * {@code pinned_num_register_threads} do). Stops at the first failure (an Error too) and rethrows it on the calling thread. Stateless.
  */
 final class Warmup {
 
@@ -17,12 +17,12 @@ final class Warmup {
 
     static void run(int threads, int count, Runnable allocation) {
         AtomicInteger remaining = new AtomicInteger(count);
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable worker = () -> {
             while (failure.get() == null && remaining.getAndDecrement() > 0) {
                 try {
                     allocation.run();
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 }
             }
@@ -46,9 +46,15 @@ final class Warmup {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        RuntimeException error = failure.get();
+        Throwable error = failure.get();
+        if (error instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (error instanceof Error fatal) {
+            throw fatal;
+        }
         if (error != null) {
-            throw error;
+            throw new IllegalStateException(error);
         }
     }
 }

@@ -91,6 +91,11 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
         STATE.setRelease(this, IN_USE);
     }
 
+    /** Marks a block its only holder (a lease's end, a fence's completion) is putting back as idle. */
+    void markIdle() {
+        STATE.setRelease(this, IDLE);
+    }
+
     boolean transition(int from, int to) {
         return STATE.compareAndSet(this, from, to);
     }

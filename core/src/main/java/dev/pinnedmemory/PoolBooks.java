@@ -115,7 +115,7 @@ final class PoolBooks implements NativeBlock.Owner {
                 classLeaks);
     }
 
-    /** {@return rents minus returns minus leaks: buffers rented now} Walks the live blocks, allocates nothing. */
+    /** {@return rents minus returns minus leaks: buffers rented now} Walks the live blocks (allocates only the iterator). */
     int inUse() {
         long leaks = counters.leaks.sum();
         long balance = 0;
@@ -128,7 +128,7 @@ final class PoolBooks implements NativeBlock.Owner {
         return (int) Math.max(0, balance - leaks);
     }
 
-    /** {@return rents served so far} Walks the live blocks, allocates nothing. */
+    /** {@return rents served so far} Walks the live blocks (allocates only the iterator). */
     long rents() {
         long rents;
         synchronized (live) {
@@ -140,7 +140,7 @@ final class PoolBooks implements NativeBlock.Owner {
         return rents;
     }
 
-    /** {@return bytes asked by all rents so far} Walks the live blocks, allocates nothing. */
+    /** {@return bytes asked by all rents so far} Walks the live blocks (allocates only the iterator). */
     long askedBytes() {
         long asked;
         synchronized (live) {
@@ -152,7 +152,7 @@ final class PoolBooks implements NativeBlock.Owner {
         return asked;
     }
 
-    /** {@return bytes of the buffers that served all rents so far} Walks the live blocks, allocates nothing. */
+    /** {@return bytes of the buffers that served all rents so far} Walks the live blocks (allocates only the iterator). */
     long backingBytes() {
         long backing;
         synchronized (live) {

@@ -225,7 +225,9 @@ final class PoolEngine<A> implements LeaseOwner<A> {
             drop(block, false);
             return;
         }
-        if (!block.transition(from, NativeBlock.IDLE) || !sizeClass.idle.offer(anchor, block.slot)) {
+        // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
+        block.markIdle();
+        if (!sizeClass.idle.offer(anchor, block.slot)) {
             drop(block, false);
             return;
         }

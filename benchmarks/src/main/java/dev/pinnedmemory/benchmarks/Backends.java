@@ -17,7 +17,7 @@ final class Backends {
     /**
      * {@return the {@code mlock} backend}
      *
-     * @throws dev.pinnedmemory.PageLockingUnavailableException naming the fix (CAP_IPC_LOCK or
+     * @throws dev.pinnedmemory.backend.PageLockingUnavailableException naming the fix (CAP_IPC_LOCK or
      *     RLIMIT_MEMLOCK) where this machine cannot lock memory
      */
     static PageLockingBackend mlock() {

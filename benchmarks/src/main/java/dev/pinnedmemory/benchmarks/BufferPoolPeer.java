@@ -28,6 +28,7 @@ sealed interface BufferPoolPeer extends AutoCloseable {
     /** The values of {@code RentReturnBenchmark.implementation}. */
     String PINNED_POOL = "pinned-pool";
     String PINNED_POOL_CLEARING = "pinned-pool-clearing";
+    String PINNED_POOL_STRICT = "pinned-pool-strict";
     String NETTY_POOLED = "netty-pooled";
     String COMMONS_POOL2 = "commons-pool2";
     String ARRAY_BLOCKING_QUEUE = "array-blocking-queue";
@@ -40,29 +41,35 @@ sealed interface BufferPoolPeer extends AutoCloseable {
 
     static BufferPoolPeer create(String implementation, int bytes, int buffers) {
         return switch (implementation) {
-            case PINNED_POOL -> new Pinned(bytes, buffers, false);
-            case PINNED_POOL_CLEARING -> new Pinned(bytes, buffers, true);
+            case PINNED_POOL -> new Pinned(PINNED_POOL, bytes, buffers, false, false);
+            case PINNED_POOL_CLEARING -> new Pinned(PINNED_POOL_CLEARING, bytes, buffers, true, false);
+            case PINNED_POOL_STRICT -> new Pinned(PINNED_POOL_STRICT, bytes, buffers, false, true);
             case NETTY_POOLED -> new NettyPooled(bytes);
             case COMMONS_POOL2 -> new CommonsPool2(bytes, buffers);
             case ARRAY_BLOCKING_QUEUE -> new QueuePool(bytes, buffers);
             default -> throw new IllegalArgumentException("implementation: '" + implementation + "' (expected one of: "
-                    + String.join(", ", PINNED_POOL, PINNED_POOL_CLEARING, NETTY_POOLED, COMMONS_POOL2,
-                    ARRAY_BLOCKING_QUEUE) + ")");
+                    + String.join(", ", PINNED_POOL, PINNED_POOL_CLEARING, PINNED_POOL_STRICT, NETTY_POOLED,
+                    COMMONS_POOL2, ARRAY_BLOCKING_QUEUE) + ")");
         };
     }
 
-    /** Our pool, page-locked with {@code mlock}; {@code clearOnReturn} zeroes every returned buffer. */
+    /**
+     * Our pool, page-locked with {@code mlock}; {@code clearOnReturn} zeroes every returned buffer,
+     * {@code strictSegments} gives every lease a segment of its own (an arena opened per rent and
+     * closed per return) that throws once the lease ends.
+     */
     final class Pinned implements BufferPoolPeer {
         private final PinnedMemoryPool<byte[]> pool;
 
-        Pinned(int bytes, int buffers, boolean clearOnReturn) {
+        Pinned(String name, int bytes, int buffers, boolean clearOnReturn, boolean strictSegments) {
             pool = PinnedMemoryPool.builder(ElementType.BYTE)
                     .bufferSize(bytes)
                     .initialSize(buffers)
                     .maxSize(buffers)
                     .clearOnReturn(clearOnReturn)
+                    .strictSegments(strictSegments)
                     .backend(Backends.mlock())
-                    .name(clearOnReturn ? PINNED_POOL_CLEARING : PINNED_POOL)
+                    .name(name)
                     .build();
         }
 

@@ -1,13 +1,13 @@
 package dev.pinnedmemory.benchmarks;
 
 import dev.pinnedmemory.ElementType;
-import dev.pinnedmemory.PageLockingUnavailableException;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.CudaPointers;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
+import dev.pinnedmemory.backend.PageLockingUnavailableException;
 import jcuda.Pointer;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaError;
@@ -33,10 +33,10 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Host-to-device bandwidth ({@code cudaMemcpy}) from a pooled pinned buffer (the {@code cuda}
- * backend: {@code cudaHostAlloc} memory the DMA engine reads in place) against a pageable heap
- * array and a direct {@code ByteBuffer} (both staged by the driver through its own pinned bounce
- * buffer).
+ * Host-to-device bandwidth ({@code cudaMemcpy}), 1 MiB to 1 GiB, from a pooled pinned buffer (the
+ * {@code cuda} backend: {@code cudaHostAlloc} memory the DMA engine reads in place) against a
+ * pageable heap array and a direct {@code ByteBuffer} (both staged by the driver through its own
+ * pinned bounce buffer).
  *
  * <p>The score is wall time per synchronous copy; the secondary metrics {@code deviceMillis} and
  * {@code bytesCopied} are timed with CUDA events around each copy, so bandwidth in GB/s is
@@ -57,7 +57,8 @@ public class CudaBandwidthBenchmark {
     static final String HEAP_ARRAY = "heap-array";
     static final String DIRECT_BUFFER = "direct-buffer";
 
-    @Param({"1", "4", "16", "64", "256"})
+    /** Copy size; 1024 (1 GiB) is the largest a pooled {@code byte} buffer's {@code int} length allows in powers of two. */
+    @Param({"1", "4", "16", "64", "256", "1024"})
     public int sizeMiB;
 
     @Param({POOLED_PINNED, HEAP_ARRAY, DIRECT_BUFFER})

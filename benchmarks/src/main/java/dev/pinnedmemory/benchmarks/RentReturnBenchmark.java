@@ -25,7 +25,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@code pinned-pool} keeps {@code clearOnReturn=false}, like every peer (none of them zeroes
  * a buffer); {@code pinned-pool-clearing} is the pool's default, which zeroes the whole buffer on
- * every return and so costs a {@code memset} of {@code bytes}.
+ * every return and so costs a {@code memset} of {@code bytes}. {@code pinned-pool-strict} is
+ * {@code pinned-pool} with {@code strictSegments(true)}: each lease gets a segment of its own that
+ * throws once the lease ends, which costs a shared arena opened per rent and closed per return
+ * (closing a shared arena is a JVM-wide handshake), so its score next to {@code pinned-pool} and
+ * {@code netty-pooled} is the price of that safety.
  *
  * <p>Scores are ns per rent+return pair and per thread: total throughput at two threads over one
  * thread is {@code 2 * score(1 thread) / score(2 threads)}. Run with {@code -prof gc} for the
@@ -42,8 +46,8 @@ public class RentReturnBenchmark {
     @Param({"65536", "4194304"})
     public int bytes;
 
-    @Param({BufferPoolPeer.PINNED_POOL, BufferPoolPeer.PINNED_POOL_CLEARING, BufferPoolPeer.NETTY_POOLED,
-            BufferPoolPeer.COMMONS_POOL2, BufferPoolPeer.ARRAY_BLOCKING_QUEUE})
+    @Param({BufferPoolPeer.PINNED_POOL, BufferPoolPeer.PINNED_POOL_CLEARING, BufferPoolPeer.PINNED_POOL_STRICT,
+            BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.COMMONS_POOL2, BufferPoolPeer.ARRAY_BLOCKING_QUEUE})
     public String implementation;
 
     /**

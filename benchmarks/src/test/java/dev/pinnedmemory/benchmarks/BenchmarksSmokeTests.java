@@ -42,7 +42,16 @@ class BenchmarksSmokeTests {
 
         assertThat(scoresByMethodAndParam(results, "implementation")).containsOnlyKeys(
                 expected(RentReturnBenchmark.class, List.of(BufferPoolPeer.PINNED_POOL, BufferPoolPeer.PINNED_POOL_CLEARING,
-                        BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.COMMONS_POOL2, BufferPoolPeer.ARRAY_BLOCKING_QUEUE)));
+                        BufferPoolPeer.PINNED_POOL_STRICT, BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.COMMONS_POOL2,
+                        BufferPoolPeer.ARRAY_BLOCKING_QUEUE)));
+    }
+
+    @Test
+    void rentLengthBenchmarkShouldRentEveryLengthFromThePoolAndNetty() throws RunnerException {
+        Collection<RunResult> results = run(RentLengthBenchmark.class, Map.of("minBytes", "4096", "maxBytes", "65536"));
+
+        assertThat(scoresByMethodAndParam(results, "implementation")).containsOnlyKeys(expected(RentLengthBenchmark.class,
+                List.of(RentLengthBenchmark.PINNED_POOL, RentLengthBenchmark.NETTY_POOLED)));
     }
 
     @Test
@@ -75,6 +84,14 @@ class BenchmarksSmokeTests {
 
         assertThat(scoresByMethodAndParam(results, null))
                 .containsOnlyKeys(expected(ScalingControlBenchmark.class, List.of("")));
+    }
+
+    @Test
+    void metricsScrapeBenchmarkShouldScrapeAndReadEveryMeter() throws RunnerException {
+        Collection<RunResult> results = run(MetricsScrapeBenchmark.class, Map.of("pools", "2"));
+
+        assertThat(scoresByMethodAndParam(results, "meters"))
+                .containsOnlyKeys(expected(MetricsScrapeBenchmark.class, List.of("all", "original")));
     }
 
     @Test

@@ -25,14 +25,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     /**
-     * The pool could not lend a buffer (budget spent, or the backend refused memory): the request
-     * was fine but the service is full for now, so 503 with Retry-After rather than a 4xx or a bare 500.
+     * The pool could not lend a buffer (budget still spent after the pool's {@code max-wait}, or the
+     * backend refused memory): the request was fine but the service is full for now, so 503 with
+     * Retry-After rather than a 4xx or a bare 500.
      */
     @ExceptionHandler(PinnedMemoryException.class)
     ResponseEntity<ProblemDetail> outOfPinnedMemory(PinnedMemoryException e) {
         LOG.warn("refused a request for lack of pinned memory: {}", e.getMessage());
-        String why = e instanceof MemoryBudgetExceededException
-                ? "the pinned memory budget is spent" : "the backend could not allocate pinned memory";
+        String why = e instanceof MemoryBudgetExceededException budget
+                ? "the pinned memory budget is spent" + (budget.waited().isZero() ? ""
+                        : ", also after waiting " + budget.waited().toMillis() + " ms for a buffer")
+                : "the backend could not allocate pinned memory";
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
                 why + " (" + e.requestedBytes() + " bytes asked); try again shortly");
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1").body(problem);

@@ -2,9 +2,11 @@ package dev.pinnedmemory.sample;
 
 import java.lang.foreign.MemorySegment;
 
+import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.backend.BackendReport;
 import dev.pinnedmemory.backend.BackendSelection;
 import dev.pinnedmemory.backend.CudaPointers;
+import dev.pinnedmemory.cuda.CudaFence;
 import jcuda.Pointer;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaError;
@@ -19,7 +21,8 @@ import org.springframework.stereotype.Component;
  * makes with it. Every JCuda call sits behind {@link #present()}: without a driver or a device
  * nothing here touches CUDA.
  *
- * <p>Thread-safe: the CUDA runtime is, and each call allocates and frees its own device memory,
+ * <p>Every CUDA return code is checked ({@link #check}); a failure is a {@link CudaException} naming
+ * the call. Thread-safe: the CUDA runtime is, and each call allocates and frees its own device memory,
  * stream and events.
  */
 @Component
@@ -52,29 +55,89 @@ class CudaDevice {
     }
 
     /**
-     * Copies {@code bytes} from {@code source} to the device and back into {@code destination}.
+     * Copies {@code bytes} from {@code staging} to the device and back into {@code readBack}, asynchronously
+     * on a stream of its own, and hands {@code staging} back to its pool as soon as the upload is queued:
+     * <ol>
+     * <li>{@code cudaMemcpyAsync} host to device from {@code staging};</li>
+     * <li>{@code staging.closeAfter(CudaFence.record(stream))}: the lease ends now, and the pool lends
+     *     that memory out again only once the copy has read it;</li>
+     * <li>{@code cudaMemcpyAsync} device to host into {@code readBack}, on the same stream, so after the upload;</li>
+     * <li>{@code cudaStreamSynchronize}: {@code readBack} holds what the device holds.</li>
+     * </ol>
+     * The device memory is freed and the stream destroyed whatever happens. The caller must not touch
+     * {@code staging} after this returns (its lease has ended), and owns {@code readBack} as before.
      *
-     * @return the microseconds both copies took, measured on the host around synchronous copies
-     * @throws CudaException naming the call and the CUDA error when one fails
+     * @return the microseconds from queueing the upload until the read-back is done, measured on the host
+     * @throws CudaException naming the call and the CUDA error when one fails; if the fence could not be
+     *     recorded, the stream is synchronized first, so {@code staging} is no longer read when the caller
+     *     returns it
      */
-    long roundTrip(MemorySegment source, MemorySegment destination, long bytes) {
+    long roundTripAsync(PinnedBuffer<?> staging, PinnedBuffer<?> readBack, long bytes) {
+        MemorySegment source = staging.segment();
+        MemorySegment destination = readBack.segment();
         // The driver writes through raw addresses: check here what MemorySegment would check for Java code.
         if (bytes <= 0 || source.byteSize() < bytes || destination.byteSize() < bytes) {
-            throw new IndexOutOfBoundsException("roundTrip: " + bytes + " bytes between segments of "
+            throw new IndexOutOfBoundsException("roundTripAsync: " + bytes + " bytes between segments of "
                     + source.byteSize() + " and " + destination.byteSize() + " bytes");
         }
+        cudaStream_t stream = new cudaStream_t();
+        check("cudaStreamCreate", JCuda.cudaStreamCreate(stream));
         Pointer device = new Pointer();
-        check("cudaMalloc(" + bytes + ")", JCuda.cudaMalloc(device, bytes));
+        boolean allocated = false;
+        RuntimeException failure = null;
         try {
+            check("cudaMalloc(" + bytes + ")", JCuda.cudaMalloc(device, bytes));
+            allocated = true;
             long start = System.nanoTime();
-            check("cudaMemcpy host to device", JCuda.cudaMemcpy(device, CudaPointers.to(source), bytes,
-                    cudaMemcpyKind.cudaMemcpyHostToDevice));
-            check("cudaMemcpy device to host", JCuda.cudaMemcpy(CudaPointers.to(destination), device, bytes,
-                    cudaMemcpyKind.cudaMemcpyDeviceToHost));
+            check("cudaMemcpyAsync host to device", JCuda.cudaMemcpyAsync(device, CudaPointers.to(source), bytes,
+                    cudaMemcpyKind.cudaMemcpyHostToDevice, stream));
+            staging.closeAfter(fenceAfter(stream));
+            check("cudaMemcpyAsync device to host", JCuda.cudaMemcpyAsync(CudaPointers.to(destination), device, bytes,
+                    cudaMemcpyKind.cudaMemcpyDeviceToHost, stream));
+            check("cudaStreamSynchronize", JCuda.cudaStreamSynchronize(stream));
             return (System.nanoTime() - start) / 1_000;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
-            JCuda.cudaFree(device);
+            if (allocated) {
+                // cudaFree synchronizes with the device, so no queued copy uses the memory after it.
+                failure = released("cudaFree", JCuda.cudaFree(device), failure);
+            }
+            failure = released("cudaStreamDestroy", JCuda.cudaStreamDestroy(stream), failure);
+            if (failure != null) {
+                throw failure;
+            }
         }
+    }
+
+    /**
+     * {@return a fence for the work queued on {@code stream} so far} When recording fails there is no fence to
+     * wait on: waits for the stream here instead, so that the buffer the caller then returns is no longer read.
+     */
+    private static CudaFence fenceAfter(cudaStream_t stream) {
+        try {
+            return CudaFence.record(stream);
+        } catch (RuntimeException e) {
+            CudaException failure = new CudaException("CudaFence.record failed: " + e.getMessage(), e);
+            throw released("cudaStreamSynchronize", JCuda.cudaStreamSynchronize(stream), failure);
+        }
+    }
+
+    /**
+     * Checks the result of a release call made in a {@code finally}: {@return {@code primary}, with a
+     * failed release added as suppressed, or the failed release itself when there is no {@code primary}}
+     */
+    private static RuntimeException released(String call, int result, RuntimeException primary) {
+        if (result == cudaError.cudaSuccess) {
+            return primary;
+        }
+        CudaException failure = error(call, result);
+        if (primary == null) {
+            return failure;
+        }
+        primary.addSuppressed(failure);
+        return primary;
     }
 
     /**
@@ -95,10 +158,17 @@ class CudaDevice {
         cudaEvent_t start = new cudaEvent_t();
         cudaEvent_t stop = new cudaEvent_t();
         check("cudaMalloc(" + bytes + ")", JCuda.cudaMalloc(device, bytes));
+        boolean streamCreated = false;
+        boolean startCreated = false;
+        boolean stopCreated = false;
+        RuntimeException failure = null;
         try {
             check("cudaStreamCreate", JCuda.cudaStreamCreate(stream));
+            streamCreated = true;
             check("cudaEventCreate", JCuda.cudaEventCreate(start));
+            startCreated = true;
             check("cudaEventCreate", JCuda.cudaEventCreate(stop));
+            stopCreated = true;
             copy(device, host, bytes, pinned, stream);
             check("cudaStreamSynchronize", JCuda.cudaStreamSynchronize(stream));
             check("cudaEventRecord", JCuda.cudaEventRecord(start, stream));
@@ -110,11 +180,23 @@ class CudaDevice {
             float[] milliseconds = new float[1];
             check("cudaEventElapsedTime", JCuda.cudaEventElapsedTime(milliseconds, start, stop));
             return (double) bytes * iterations / (milliseconds[0] / 1e3) / 1e9;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
-            JCuda.cudaEventDestroy(stop);
-            JCuda.cudaEventDestroy(start);
-            JCuda.cudaStreamDestroy(stream);
-            JCuda.cudaFree(device);
+            if (stopCreated) {
+                failure = released("cudaEventDestroy", JCuda.cudaEventDestroy(stop), failure);
+            }
+            if (startCreated) {
+                failure = released("cudaEventDestroy", JCuda.cudaEventDestroy(start), failure);
+            }
+            if (streamCreated) {
+                failure = released("cudaStreamDestroy", JCuda.cudaStreamDestroy(stream), failure);
+            }
+            failure = released("cudaFree", JCuda.cudaFree(device), failure);
+            if (failure != null) {
+                throw failure;
+            }
         }
     }
 
@@ -125,16 +207,25 @@ class CudaDevice {
                 : JCuda.cudaMemcpy(device, host, bytes, kind));
     }
 
-    private static void check(String call, int result) {
+    /** Throws a {@link CudaException} naming {@code call} unless {@code result} is {@code cudaSuccess}. */
+    static void check(String call, int result) {
         if (result != cudaError.cudaSuccess) {
-            throw new CudaException(call + " failed: " + cudaError.stringFor(result) + " (" + result + ")");
+            throw error(call, result);
         }
+    }
+
+    private static CudaException error(String call, int result) {
+        return new CudaException(call + " failed: " + cudaError.stringFor(result) + " (" + result + ")");
     }
 
     /** A CUDA call failed on a request that was itself fine: a server-side failure. */
     static final class CudaException extends RuntimeException {
         CudaException(String message) {
             super(message);
+        }
+
+        CudaException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

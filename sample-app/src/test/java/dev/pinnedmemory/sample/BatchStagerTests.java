@@ -3,41 +3,65 @@ package dev.pinnedmemory.sample;
 import java.io.ByteArrayInputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import dev.pinnedmemory.ElementType;
+import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolStats;
+import dev.pinnedmemory.SizeClassStats;
+import dev.pinnedmemory.TransferFence;
 import dev.pinnedmemory.backend.BackendReport;
 import dev.pinnedmemory.backend.BackendSelection;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.http.HttpStatus;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
- * The device branch of {@link BatchStager}, which the build machine (no GPU) cannot reach through
- * JCuda: a stand-in device copies (or corrupts) the batch on its "round trip".
+ * {@link BatchStager} on a pool of its own: which buffer each batch is staged in, what is refused
+ * before renting, and the device branch, which the build machine (no GPU) cannot reach through
+ * JCuda: a stand-in device copies (or corrupts) the batch on its "round trip" and ends the staging
+ * lease with {@code closeAfter} and a fence the test completes, as {@link CudaDevice#roundTripAsync}
+ * does with a {@code CudaFence}.
  */
 class BatchStagerTests {
 
-    /** A device that copies host to host, flipping one byte when asked to, instead of calling CUDA. */
+    /** 64 KiB buffers with size classes from 4 KiB: 1024, 1280, 1536, 1792, 2048, ... 16384 floats. */
+    private static final int MAX_LENGTH = 16 * 1024;
+    private static final int MIN_LENGTH = 1024;
+
+    /** A device that copies host to host instead of calling CUDA, ending the staging lease after {@code copy}. */
     static final class StandInDevice extends CudaDevice {
         private final boolean corrupt;
+        private final CompletableFuture<Void> copy;
         int roundTrips;
 
-        StandInDevice(boolean corrupt) {
+        StandInDevice(boolean corrupt, CompletableFuture<Void> copy) {
             super(new BackendSelection(PageLockingBackends.unlocked(),
                     new BackendReport("unlocked", false, "auto", Map.of(), 1, "Stand-in GPU")));
             this.corrupt = corrupt;
+            this.copy = copy;
+        }
+
+        StandInDevice(boolean corrupt) {
+            this(corrupt, CompletableFuture.completedFuture(null));
         }
 
         @Override
-        long roundTrip(MemorySegment source, MemorySegment destination, long bytes) {
+        long roundTripAsync(PinnedBuffer<?> staging, PinnedBuffer<?> readBack, long bytes) {
             roundTrips++;
-            MemorySegment.copy(source, 0, destination, 0, bytes);
+            MemorySegment.copy(staging.segment(), 0, readBack.segment(), 0, bytes);
+            staging.closeAfter(TransferFence.of(copy));
+            MemorySegment back = readBack.segment();
             if (corrupt) {
-                destination.set(ValueLayout.JAVA_BYTE, bytes / 2,
-                        (byte) ~destination.get(ValueLayout.JAVA_BYTE, bytes / 2));
+                back.set(ValueLayout.JAVA_BYTE, bytes / 2, (byte) ~back.get(ValueLayout.JAVA_BYTE, bytes / 2));
             }
             return 42;
         }
@@ -56,9 +80,12 @@ class BatchStagerTests {
             assertThat(receipt.transferMicros()).isEqualTo(42);
             assertThat(receipt.verified()).isTrue();
             assertThat(receipt.checksum()).isEqualTo(Floats.crc32(batch));
+            assertThat(receipt.sum()).isEqualTo(Floats.rampSum(1000));
             assertThat(device.roundTrips).isEqualTo(1);
             assertThat(frames.stats().rents()).isEqualTo(2);
+            assertThat(frames.stats().requestedBytes()).as("both buffers exactly the batch").isEqualTo(2 * 4000);
             assertThat(frames.stats().inUse()).isZero();
+            assertThat(frames.stats().fenced()).isZero();
         }
     }
 
@@ -75,8 +102,132 @@ class BatchStagerTests {
         }
     }
 
+    @Test
+    void stagingBufferShouldStayOutOfThePoolUntilTheDeviceCopyIsDone() {
+        try (PinnedMemoryPool<float[]> frames = pool()) {
+            CompletableFuture<Void> copy = new CompletableFuture<>();
+            byte[] batch = Floats.ramp(MAX_LENGTH);
+
+            BatchReceipt receipt = new BatchStager(frames, new StandInDevice(false, copy))
+                    .stage(new ByteArrayInputStream(batch), batch.length);
+
+            assertThat(receipt.verified()).isTrue();
+            PoolStats fenced = frames.stats();
+            assertThat(fenced.inUse()).as("both leases ended").isZero();
+            assertThat(fenced.fenced()).as("the staging buffer waits for its copy").isEqualTo(1);
+            // Two buffers of the batch's (full) size are live; only the read-back one may be rented out.
+            try (PinnedBuffer<float[]> first = frames.rent(MAX_LENGTH);
+                 PinnedBuffer<float[]> second = frames.rent(MAX_LENGTH)) {
+                assertThat(first.segment().address()).isNotEqualTo(second.segment().address());
+                assertThat(frames.stats().misses()).as("the fenced buffer was not lent: a new one was allocated")
+                        .isEqualTo(fenced.misses() + 1);
+            }
+
+            copy.complete(null);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> frames.stats().fenced() == 0);
+            assertThat(frames.stats().allocated()).isEqualTo(frames.stats().idle());
+        }
+    }
+
+    @Test
+    void stageShouldRentExactlyTheDeclaredFloatsFromTheSmallestClassThatHoldsThem() {
+        try (PinnedMemoryPool<float[]> frames = pool()) {
+            BatchStager stager = new BatchStager(frames, new CudaDevice(noDevice()));
+            int[] lengths = {1, 1000, 1025, 5000, 12_000, MAX_LENGTH};
+            int[] classes = {1024, 1024, 1280, 5120, 12_288, MAX_LENGTH};
+            for (int i = 0; i < lengths.length; i++) {
+                byte[] batch = Floats.ramp(lengths[i]);
+                Map<Integer, Long> before = rentsByClass(frames);
+                long requested = frames.stats().requestedBytes();
+
+                BatchReceipt receipt = stager.stage(new ByteArrayInputStream(batch), batch.length);
+
+                assertThat(receipt.verified()).isTrue();
+                assertThat(frames.stats().requestedBytes() - requested).as("%d floats", lengths[i])
+                        .isEqualTo(batch.length);
+                assertThat(changed(before, rentsByClass(frames))).as("class of %d floats", lengths[i])
+                        .containsExactly(Map.entry(classes[i], 1L));
+            }
+        }
+    }
+
+    @Test
+    void stageOfAChunkedBodyShouldRentAFullSizeBuffer() {
+        try (PinnedMemoryPool<float[]> frames = pool()) {
+            Map<Integer, Long> before = rentsByClass(frames);
+
+            BatchReceipt receipt = new BatchStager(frames, new CudaDevice(noDevice()))
+                    .stage(new ByteArrayInputStream(Floats.ramp(10)), -1);
+
+            assertThat(receipt.elements()).isEqualTo(10);
+            assertThat(changed(before, rentsByClass(frames))).containsExactly(Map.entry(MAX_LENGTH, 1L));
+            assertThat(frames.stats().requestedBytes()).isEqualTo(MAX_LENGTH * 4L);
+        }
+    }
+
+    @Test
+    void stageShouldRefuseBadDeclaredLengthsBeforeRentingOrReading() {
+        try (PinnedMemoryPool<float[]> frames = pool()) {
+            BatchStager stager = new BatchStager(frames, new CudaDevice(noDevice()));
+            ByteArrayInputStream unread = new ByteArrayInputStream(new byte[8]);
+
+            assertRefused(() -> stager.stage(unread, MAX_LENGTH * 4L + 4), HttpStatus.CONTENT_TOO_LARGE,
+                    "does not fit the largest 'frames' buffer of 65536 bytes");
+            assertRefused(() -> stager.stage(unread, 4001), HttpStatus.BAD_REQUEST, "4001 bytes is not a whole number");
+            assertRefused(() -> stager.stage(unread, 0), HttpStatus.BAD_REQUEST, "empty body");
+
+            assertThat(frames.stats().rents()).isZero();
+            assertThat(unread.available()).as("body not read").isEqualTo(8);
+        }
+    }
+
+    @Test
+    void stageOfABodyShorterThanDeclaredShouldBe400AndGiveTheBufferBack() {
+        try (PinnedMemoryPool<float[]> frames = pool()) {
+            assertRefused(() -> new BatchStager(frames, new CudaDevice(noDevice()))
+                            .stage(new ByteArrayInputStream(new byte[400]), 800),
+                    HttpStatus.BAD_REQUEST, "body ended after 400 of the 800 bytes its Content-Length declared");
+
+            assertThat(frames.stats().inUse()).isZero();
+        }
+    }
+
+    private static void assertRefused(Runnable call, HttpStatus status, String detail) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(RequestRefusedException.class, e -> {
+            assertThat(e.getStatusCode()).isEqualTo(status);
+            assertThat(e.getBody().getDetail()).contains(detail);
+        });
+    }
+
+    /** {@return rents (hits + misses) per size class, by class length} */
+    static Map<Integer, Long> rentsByClass(PinnedMemoryPool<?> pool) {
+        Map<Integer, Long> rents = new java.util.TreeMap<>();
+        for (SizeClassStats c : pool.stats().sizeClasses()) {
+            rents.put(c.bufferLength(), c.hits() + c.misses());
+        }
+        return rents;
+    }
+
+    /** {@return the classes whose rents changed, with by how much} */
+    static Map<Integer, Long> changed(Map<Integer, Long> before, Map<Integer, Long> after) {
+        Map<Integer, Long> changed = new java.util.TreeMap<>();
+        after.forEach((length, rents) -> {
+            long delta = rents - before.getOrDefault(length, 0L);
+            if (delta != 0) {
+                changed.put(length, delta);
+            }
+        });
+        return changed;
+    }
+
+    private static BackendSelection noDevice() {
+        return new BackendSelection(PageLockingBackends.unlocked(),
+                new BackendReport("unlocked", false, "auto", Map.of("cuda", "stand-in: no device"), 0, null));
+    }
+
     private static PinnedMemoryPool<float[]> pool() {
-        return PinnedMemoryPool.builder(ElementType.FLOAT).name("frames").bufferSize(4096).maxSize(4)
-                .backend(PageLockingBackends.unlocked()).build();
+        return PinnedMemoryPool.builder(ElementType.FLOAT).name("frames").bufferSize(MAX_LENGTH)
+                .minBufferSize(MIN_LENGTH).maxSize(4).backend(PageLockingBackends.unlocked()).build();
     }
 }

@@ -14,15 +14,17 @@ import org.springframework.test.context.ActiveProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole service on a random port with the {@code test} profile's small pools (frames 64KB,
- * labels 4KB, budget 4MB). Subclasses share one application context. After every test both pools
- * must be quiet and whole: nothing rented, nothing leaked, within the budget, frames back at 64KB.
+ * The whole service on a random port with the {@code test} profile's small pools (frames 64KB with
+ * size classes from 4KB and the shipped 2s max-wait, labels 4KB, budget 4MB). Subclasses share one
+ * application context. After every test both pools must be quiet and whole: nothing rented,
+ * waiting or fenced, nothing leaked, within the budget, frames back at 64KB.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 abstract class RunningServiceTests {
 
     static final int FRAME_BYTES = 64 * 1024;
+    static final int MIN_FRAME_BYTES = 4 * 1024;
     static final long BUDGET_BYTES = 4L * 1024 * 1024;
 
     @LocalServerPort
@@ -50,18 +52,32 @@ abstract class RunningServiceTests {
     }
 
     void assertPoolsQuietAndWhole() {
+        assertPoolsQuietAndWhole(BUDGET_BYTES, frames, labels);
+    }
+
+    /**
+     * Each pool quiet (nothing rented, waiting or fenced) and consistent: no leaks, every live buffer
+     * idle in one of its size classes, and all of them together within {@code budgetBytes}.
+     */
+    static void assertPoolsQuietAndWhole(long budgetBytes, PinnedMemoryPool<?>... pools) {
         long pinned = 0;
-        for (PinnedMemoryPool<?> pool : new PinnedMemoryPool<?>[] {frames, labels}) {
+        for (PinnedMemoryPool<?> pool : pools) {
             PoolStats stats = pool.stats();
             assertThat(stats.inUse()).as("%s in use", pool.name()).isZero();
+            assertThat(stats.fenced()).as("%s fenced", pool.name()).isZero();
+            assertThat(stats.waiting()).as("%s waiting", pool.name()).isZero();
             assertThat(stats.leaks()).as("%s leaks", pool.name()).isZero();
-            assertThat(stats.allocated()).as("%s allocated", pool.name()).isEqualTo(stats.idle() + stats.inUse());
+            assertThat(stats.allocated()).as("%s allocated", pool.name())
+                    .isEqualTo(stats.idle() + stats.inUse() + stats.fenced());
             assertThat(stats.rents()).as("%s rents", pool.name()).isEqualTo(stats.returns() + stats.inUse());
-            assertThat(stats.pinnedBytes()).as("%s pinned bytes", pool.name())
-                    .isEqualTo(stats.allocated() * stats.bufferBytes());
+            long idleBytes = stats.sizeClasses().stream().mapToLong(c -> c.idle() * c.bufferBytes()).sum();
+            assertThat(stats.pinnedBytes()).as("%s pinned bytes: the idle buffers of its size classes", pool.name())
+                    .isEqualTo(idleBytes);
+            assertThat(stats.backingBytes()).as("%s backing bytes", pool.name())
+                    .isGreaterThanOrEqualTo(stats.requestedBytes());
             pinned += stats.pinnedBytes();
         }
-        assertThat(pinned).as("pinned bytes of all pools").isLessThanOrEqualTo(BUDGET_BYTES);
+        assertThat(pinned).as("pinned bytes of all pools").isLessThanOrEqualTo(budgetBytes);
     }
 
     /** Puts frames back to the test profile's size after a test that resized it. */

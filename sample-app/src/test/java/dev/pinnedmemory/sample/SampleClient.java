@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,8 @@ final class SampleClient {
         this.base = URI.create("http://localhost:" + port);
     }
 
-    /** A status, a content type and a body, with the body parsed as JSON on demand. */
-    record Answer(int status, String contentType, String body) {
+    /** A status, a content type, the headers and a body, with the body parsed as JSON on demand. */
+    record Answer(int status, String contentType, HttpHeaders headers, String body) {
         JsonNode json() {
             return JSON.readTree(body);
         }
@@ -40,6 +41,11 @@ final class SampleClient {
         /** {@return the RFC 9457 problem detail of a refusal} */
         String detail() {
             return json().path("detail").asString();
+        }
+
+        /** {@return the value of header {@code name}, or null} */
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
         }
     }
 
@@ -83,7 +89,7 @@ final class SampleClient {
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    response.body());
+                    response.headers(), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

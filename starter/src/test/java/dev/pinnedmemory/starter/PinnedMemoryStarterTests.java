@@ -2,7 +2,7 @@ package dev.pinnedmemory.starter;
 
 import dev.pinnedmemory.PinnedMemoryHelper;
 import dev.pinnedmemory.PinnedMemoryPool;
-import dev.pinnedmemory.autoconfigure.PinnedMemoryPools;
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.backend.BackendReport;
 import dev.pinnedmemory.backend.BackendSelection;
 import org.junit.jupiter.api.Test;

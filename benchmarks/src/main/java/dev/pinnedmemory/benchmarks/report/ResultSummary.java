@@ -18,7 +18,8 @@ final class ResultSummary {
     static final String CUDA = "CudaBandwidthBenchmark";
     static final String CONTROL = "ScalingControlBenchmark";
     static final List<String> IMPLEMENTATIONS =
-            List.of("pinned-pool", "pinned-pool-clearing", "netty-pooled", "commons-pool2", "array-blocking-queue");
+            List.of("pinned-pool", "pinned-pool-clearing", "pinned-pool-strict", "netty-pooled", "commons-pool2",
+                    "array-blocking-queue");
     static final List<String> COPIES = List.of("copyFrom", "copyTo", "systemArraycopy", "floatBufferPut", "floatBufferGet");
 
     private final List<JmhResult> results;

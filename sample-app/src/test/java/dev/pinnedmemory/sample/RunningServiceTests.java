@@ -1,6 +1,7 @@
 package dev.pinnedmemory.sample;
 
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.test.CheckPinnedMemoryLeaks;
 import dev.pinnedmemory.PoolStats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,10 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole service on a random port with the {@code test} profile's small pools (frames 64KB with
  * size classes from 4KB and the shipped 2s max-wait, labels 4KB, budget 4MB). Subclasses share one
  * application context. After every test both pools must be quiet and whole: nothing rented,
- * waiting or fenced, nothing leaked, within the budget, frames back at 64KB.
+ * waiting or fenced, nothing leaked, within the budget, frames back at 64KB; and
+ * {@link CheckPinnedMemoryLeaks} (from {@code pinned-memory-test}) fails any test that leaves a buffer
+ * rented or leaks one, naming the pool and, at the test profile's paranoid leak detection, where.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
+@CheckPinnedMemoryLeaks
 abstract class RunningServiceTests {
 
     static final int FRAME_BYTES = 64 * 1024;

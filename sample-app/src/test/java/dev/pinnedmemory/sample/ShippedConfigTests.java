@@ -1,6 +1,7 @@
 package dev.pinnedmemory.sample;
 
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.test.CheckPinnedMemoryLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "sample.admin.password=shipped-admin-secret")
+@CheckPinnedMemoryLeaks
 abstract class ShippedConfigTests {
 
     static final String ADMIN = "admin:shipped-admin-secret";

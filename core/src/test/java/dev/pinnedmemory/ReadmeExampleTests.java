@@ -22,7 +22,7 @@ class ReadmeExampleTests {
                  PinnedBuffer<float[]> frame = pool.rent()) {                             // never blocks; a hit when one is idle
                 frame.copyFrom(samples);                                                  // heap -> pinned, bounds-checked
                 System.out.println(frame.address() + " " + pool.stats());                 // hand address()/byteSize() to cudaMemcpy
-            }                                                                             // the buffer goes back to the pool
+            }                                                                             // the lease ends, the memory goes back
         } finally {
             System.setOut(original);
         }

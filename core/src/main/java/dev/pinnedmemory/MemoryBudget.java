@@ -53,9 +53,19 @@ public final class MemoryBudget {
         return usedBytes.get();
     }
 
-    /** {@return whether {@code bytes} more would fit now, counting {@code reclaimableBytes} as already given back} (a hint: others may reserve meanwhile) */
+    /**
+     * {@return whether {@code bytes} more would fit now, counting {@code reclaimableBytes} as already
+     * given back} A hint: others may reserve meanwhile; only a reservation is a promise.
+     *
+     * @throws IllegalArgumentException if either is negative
+     */
     public boolean wouldFit(long bytes, long reclaimableBytes) {
-        return limitBytes == 0 || usedBytes.get() - reclaimableBytes + bytes <= limitBytes;
+        if (bytes < 0 || reclaimableBytes < 0) {
+            throw new IllegalArgumentException("bytes: " + bytes + ", reclaimableBytes: " + reclaimableBytes
+                    + " (expected: >= 0)");
+        }
+        long afterGivingBack = Math.max(0, usedBytes.get() - reclaimableBytes);
+        return limitBytes == 0 || bytes <= limitBytes - afterGivingBack;
     }
 
     /**
@@ -88,13 +98,21 @@ public final class MemoryBudget {
     /**
      * Gives back {@code bytes} reserved earlier, and wakes renters waiting for memory.
      *
-     * @throws IllegalArgumentException if {@code bytes} is negative
+     * @throws IllegalArgumentException if {@code bytes} is negative or more than is reserved now
+     *     (nothing is changed then)
      */
     public void release(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 0)");
         }
-        usedBytes.addAndGet(-bytes);
+        long used;
+        do {
+            used = usedBytes.get();
+            if (bytes > used) {
+                throw new IllegalArgumentException("release of " + bytes + " bytes (expected: at most the " + used
+                        + " bytes reserved now)");
+            }
+        } while (!usedBytes.compareAndSet(used, used - bytes));
         signalWaiters();
     }
 

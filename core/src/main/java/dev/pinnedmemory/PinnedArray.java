@@ -117,6 +117,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
         }
         MemorySegment.copy(segment, type.layout(), 0, array, 0, length);
         held.block.free();
+        Reference.reachabilityFence(held);
     }
 
     /** Same as {@link #unpin()}. */

@@ -261,7 +261,8 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         boolean complete;
         try {
             complete = fence.isComplete();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Not known to be done: park it; the fence is asked again (and its failure logged) until it says so.
             complete = false;
         }
         if (complete) {

@@ -276,9 +276,11 @@ public final class PinnedMemoryHelper implements AutoCloseable {
         List<PinnedMemoryPool<?>> idle = new ArrayList<>();
         synchronized (poolsLock) {
             for (var entry : pools.entrySet()) {
-                long rents = entry.getValue().metrics().rents();
+                PoolMetrics metrics = entry.getValue().metrics();
+                long rents = metrics.rents();
                 Long before = rentsAtLastTrim.put(entry.getKey(), rents);
-                if (before != null && before == rents) {
+                // Idle: no rent since the last trim, and nothing out (a buffer kept for long is still in use).
+                if (before != null && before == rents && metrics.inUse() == 0 && metrics.fenced() == 0) {
                     idle.add(entry.getValue());
                 }
             }

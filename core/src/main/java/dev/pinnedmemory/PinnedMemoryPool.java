@@ -4,6 +4,7 @@ import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
 
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,17 +136,25 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * @throws IllegalStateException if the pool is or gets closed
      */
     public PinnedBuffer<A> rent(Duration maxWait) {
-        return engine.rent(PoolEngine.FULL, waitNanos(maxWait));
+        try {
+            return engine.rent(PoolEngine.FULL, waitNanos(maxWait));
+        } finally {
+            Reference.reachabilityFence(this);   // a pool dropped by its last holder while it waits is not abandoned yet
+        }
     }
 
     /** Rents a buffer of exactly {@code length} elements, waiting up to {@code maxWait} for memory: see {@link #rent(int)} and {@link #rent(Duration)}. */
     public PinnedBuffer<A> rent(int length, Duration maxWait) {
-        return engine.rent(checkLength(length), waitNanos(maxWait));
+        try {
+            return engine.rent(checkLength(length), waitNanos(maxWait));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** Rents a full-size buffer, waiting up to the pool's {@link #maxWait()} (its {@code max-wait}) for memory. */
     public PinnedBuffer<A> rentWaiting() {
-        return engine.rent(PoolEngine.FULL, waitNanos(engine.settings.maxWait()));
+        return rent(engine.settings.maxWait());
     }
 
     /** Rents a buffer of exactly {@code length} elements, waiting up to the pool's {@link #maxWait()} for memory. */
@@ -254,6 +263,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     public void close() {
         engine.close();
         abandonment.clean();
+        Reference.reachabilityFence(this);
     }
 
     /** {@return whether {@link #close()} was called} */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 /**
  * A pool's accounting: every block it holds (idle, rented or fenced), the pinned bytes, the
@@ -115,53 +116,40 @@ final class PoolBooks implements NativeBlock.Owner {
                 classLeaks);
     }
 
-    /** {@return rents minus returns minus leaks: buffers rented now} Walks the live blocks (allocates only the iterator). */
+    /** {@return rents minus returns minus leaks: buffers rented now} */
     int inUse() {
         long leaks = counters.leaks.sum();
-        long balance = 0;
-        synchronized (live) {
-            balance += counters.retiredRents - counters.retiredReturns;
-            for (NativeBlock block : live) {
-                balance += block.rentCount() - block.returnCount();
-            }
-        }
+        long balance = walk(c -> c.retiredRents - c.retiredReturns, block -> block.rentCount() - block.returnCount());
         return (int) Math.max(0, balance - leaks);
     }
 
-    /** {@return rents served so far} Walks the live blocks (allocates only the iterator). */
+    /** {@return rents served so far} */
     long rents() {
-        long rents;
-        synchronized (live) {
-            rents = counters.retiredRents;
-            for (NativeBlock block : live) {
-                rents += block.rentCount();
-            }
-        }
-        return rents;
+        return walk(c -> c.retiredRents, NativeBlock::rentCount);
     }
 
-    /** {@return bytes asked by all rents so far} Walks the live blocks (allocates only the iterator). */
+    /** {@return bytes asked by all rents so far} */
     long askedBytes() {
-        long asked;
-        synchronized (live) {
-            asked = counters.retiredAskedBytes;
-            for (NativeBlock block : live) {
-                asked += block.askedByteCount();
-            }
-        }
-        return asked;
+        return walk(c -> c.retiredAskedBytes, NativeBlock::askedByteCount);
     }
 
-    /** {@return bytes of the buffers that served all rents so far} Walks the live blocks (allocates only the iterator). */
+    /** {@return bytes of the buffers that served all rents so far} */
     long backingBytes() {
-        long backing;
+        return walk(c -> c.retiredBackingBytes, block -> block.rentCount() * block.bytes);
+    }
+
+    /**
+     * {@return what freed blocks left behind plus the sum over the live ones} Under the lock frees
+     * fold under, so no block is counted twice or not at all; allocates only the iterator.
+     */
+    private long walk(ToLongFunction<PoolCounters> retired, ToLongFunction<NativeBlock> perBlock) {
         synchronized (live) {
-            backing = counters.retiredBackingBytes;
+            long sum = retired.applyAsLong(counters);
             for (NativeBlock block : live) {
-                backing += block.rentCount() * block.bytes;
+                sum += perBlock.applyAsLong(block);
             }
+            return sum;
         }
-        return backing;
     }
 
     /** {@return rents of one size class so far, or, with {@code returns}, rents minus returns} */

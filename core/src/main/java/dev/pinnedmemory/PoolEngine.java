@@ -2,6 +2,7 @@ package dev.pinnedmemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -189,8 +190,15 @@ final class PoolEngine<A> implements LeaseOwner<A> {
 
     @Override
     public void release(BlockAnchor anchor, int length) {
-        endLease(anchor.block, length);
-        putBack(anchor);
+        NativeBlock block = anchor.block;
+        endLease(block, length);
+        if (settings.strictSegments() && !closeLeaseScope(block)) {
+            // A native call still holds the lease's segment: keep the memory until it lets go.
+            block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
+            fenced.add(anchor, () -> closeLeaseScope(block));
+        } else {
+            putBack(anchor);
+        }
     }
 
     @Override
@@ -198,17 +206,13 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         NativeBlock block = anchor.block;
         endLease(block, length);
         block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
-        fenced.add(anchor, fence);
+        // Strict: the lease's segment stays open until the transfer is done (it may be what the transfer uses).
+        fenced.add(anchor, settings.strictSegments() ? new ScopedFence(fence, block) : fence);
+        Reference.reachabilityFence(anchor);
     }
 
+    /** Counts the end of a lease and how far its holder may have written. */
     private void endLease(NativeBlock block, int length) {
-        if (settings.strictSegments()) {
-            Arena scope = block.leaseArena;
-            if (scope != null) {
-                block.leaseArena = null;
-                scope.close();
-            }
-        }
         block.countReturn();
         long asked = bytesFor(length);
         if (settings.clearOnReturn() && asked > block.dirtyBytes) {
@@ -216,29 +220,64 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         }
     }
 
+    /** Closes a strict lease's scope; {@return false while a native call still holds it} */
+    private static boolean closeLeaseScope(NativeBlock block) {
+        Arena scope = block.leaseArena;
+        if (scope == null) {
+            return true;
+        }
+        try {
+            if (scope.scope().isAlive()) {
+                scope.close();
+            }
+        } catch (IllegalStateException stillAcquired) {
+            return false;
+        }
+        block.leaseArena = null;
+        return true;
+    }
+
+    /** A transfer's fence that also waits until the strict lease's scope could be closed. */
+    private record ScopedFence(TransferFence transfer, NativeBlock block) implements TransferFence {
+        @Override
+        public boolean isComplete() {
+            return transfer.isComplete() && closeLeaseScope(block);
+        }
+
+        @Override
+        public void close() {
+            transfer.close();
+        }
+    }
+
     /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
     void putBack(BlockAnchor anchor) {
-        NativeBlock block = anchor.block;
-        SizeClass sizeClass = block.sizeClass;
-        int from = block.state();
-        if (closed || sizeClass.generation != shape.generation || from == NativeBlock.FREED) {
-            drop(block, false);
-            return;
+        try {
+            NativeBlock block = anchor.block;
+            SizeClass sizeClass = block.sizeClass;
+            int from = block.state();
+            if (closed || sizeClass.generation != shape.generation || from == NativeBlock.FREED) {
+                drop(block, false);
+                return;
+            }
+            // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
+            block.markIdle();
+            if (!sizeClass.idle.offer(anchor, block.slot)) {
+                drop(block, false);
+                return;
+            }
+            if (closed || sizeClass.generation != shape.generation) {
+                // A resize or close ran between the check and the offer: nobody rents from these slots any more.
+                freeIdle(sizeClass);
+            }
+            if (fenced.pending() > 0) {
+                fenced.collect();
+            }
+            budget.signalWaiters();
+        } finally {
+            // Until the block is idle or freed, the anchor must stay reachable, or the Cleaner would take it for a leak.
+            Reference.reachabilityFence(anchor);
         }
-        // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
-        block.markIdle();
-        if (!sizeClass.idle.offer(anchor, block.slot)) {
-            drop(block, false);
-            return;
-        }
-        if (closed || sizeClass.generation != shape.generation) {
-            // A resize or close ran between the check and the offer: nobody rents from these slots any more.
-            freeIdle(sizeClass);
-        }
-        if (fenced.pending() > 0) {
-            fenced.collect();
-        }
-        budget.signalWaiters();
     }
 
     void drop(NativeBlock block, boolean now) {

@@ -109,9 +109,18 @@ final class Reclaimer {
 
     /** Closes what is queued now, on this thread; for a rent that would otherwise be refused for budget. */
     void drainNow() {
+        boolean woken = false;
         Task task;
         while ((task = queue.poll()) != null) {
-            process(task);
+            if (task == WAKE) {
+                woken = true;
+            } else {
+                process(task);
+            }
+        }
+        if (woken) {
+            // The wake-up was meant for the reclaimer's thread (a fence to poll, a trim to run): hand it on.
+            queue.add(WAKE);
         }
     }
 

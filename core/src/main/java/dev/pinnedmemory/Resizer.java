@@ -84,27 +84,43 @@ final class Resizer<A> {
         PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
+        MemoryBudget budget = pool.budget;
+        // Reserve first, counting the idle buffers as given back, so a refusal touches nothing.
+        long estimate = 0;
+        for (SizeClass sizeClass : old.classes) {
+            estimate += sizeClass.idle.count() * sizeClass.bytes;
+        }
+        long reserved = Math.max(0, needed - estimate);
+        if (reserved > 0 && !budget.tryReserve(reserved)) {
+            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), estimate,
+                    settings.name());
+        }
         List<BlockAnchor> oldIdle = old.drainIdle();
         long reclaimable = 0;
         for (BlockAnchor anchor : oldIdle) {
             reclaimable += anchor.block.bytes;
         }
-        long extra = needed - reclaimable;
-        if (extra > 0 && !pool.budget.tryReserve(extra)) {
+        long shortfall = needed - reclaimable - reserved;
+        if (shortfall > 0 && !budget.tryReserve(shortfall)) {
+            // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
             for (BlockAnchor anchor : oldIdle) {
                 if (!anchor.block.sizeClass.idle.offer(anchor, 0)) {
                     pool.drop(anchor.block, false);
                 }
             }
-            throw new MemoryBudgetExceededException(needed, pool.budget.usedBytes(), pool.budget.limitBytes(),
-                    reclaimable, settings.name());
+            budget.release(reserved);
+            budget.signalWaiters();
+            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), reclaimable,
+                    settings.name());
         }
+        reserved += Math.max(0, shortfall);
         for (BlockAnchor anchor : oldIdle) {
             anchor.block.budgetTransferred = true;
             anchor.block.freeNow();
         }
-        warm(next, Math.max(extra, 0) + reclaimable);
+        warm(next, reserved + reclaimable);
         pool.publish(next);
+        budget.signalWaiters();
         // Returns that raced into the old idle slots between the drain and the publication.
         for (SizeClass sizeClass : old.classes) {
             pool.freeIdle(sizeClass);

@@ -22,7 +22,10 @@ final class StandaloneOwner implements NativeBlock.Owner {
     StandaloneOwner(LeakDetectionLevel level, Allocator allocator) {
         this.level = level;
         this.reporter = allocator.leaks;
-        this.fenced = new FencedBlocks(DESCRIPTION, anchor -> anchor.block.free(), () -> false, allocator.reclaimer);
+        this.fenced = new FencedBlocks(DESCRIPTION, anchor -> {
+            anchor.block.free();
+            java.lang.ref.Reference.reachabilityFence(anchor);
+        }, () -> false, allocator.reclaimer);
     }
 
     /** {@return the lease owner for standalone buffers of {@code type}} */
@@ -79,12 +82,14 @@ final class StandaloneOwner implements NativeBlock.Owner {
         @Override
         public void release(BlockAnchor anchor, int length) {
             anchor.block.free();
+            java.lang.ref.Reference.reachabilityFence(anchor);
         }
 
         @Override
         public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
             anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
             fenced.add(anchor, fence);
+            java.lang.ref.Reference.reachabilityFence(anchor);
         }
     }
 }

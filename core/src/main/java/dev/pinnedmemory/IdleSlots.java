@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A bounded, lock-free, allocation-free set of idle objects: one compare-and-set per offer or
  * poll. Each thread has a home slot (kept by the caller, one per thread), where its searches start:
@@ -37,7 +39,7 @@ final class IdleSlots<T> {
     }
 
     /** Takes an object, searching from the home slot, and moves home to where it found one (read it back from {@code home[0]}). */
-    T poll(int[] home) {
+    @Nullable T poll(int[] home) {
         int start = home[0] < capacity ? home[0] : 0;
         int index = start;
         for (int i = 0; i < capacity; i++) {

@@ -6,6 +6,8 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A Java array's contents given a pinned home: the specification's {@code PinnedMemory<T>(T[] array)}.
  *
@@ -42,7 +44,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
     private final int length;
     private final MemorySegment segment;
     @SuppressWarnings("unused")
-    private BlockAnchor anchor;
+    private @Nullable BlockAnchor anchor;
 
     PinnedArray(A array, ElementType<A> type, BlockAnchor anchor) {
         this.array = array;

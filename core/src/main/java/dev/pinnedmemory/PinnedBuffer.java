@@ -6,6 +6,8 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A fixed-length run of elements in pinned off-heap memory, held by one owner: the specification's
  * {@code PinnedBuffer<T>}.
@@ -51,7 +53,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     private final int length;
     /** The block while this lease lasts; null once it ended. */
     @SuppressWarnings("unused")
-    private BlockAnchor anchor;
+    private @Nullable BlockAnchor anchor;
 
     PinnedBuffer(LeaseOwner<A> owner, BlockAnchor anchor, MemorySegment segment, int length) {
         this.owner = owner;
@@ -274,7 +276,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     }
 
     /** {@return the block, taken from this lease: non-null exactly once} */
-    BlockAnchor take() {
+    @Nullable BlockAnchor take() {
         return (BlockAnchor) ANCHOR.getAndSet(this, null);
     }
 

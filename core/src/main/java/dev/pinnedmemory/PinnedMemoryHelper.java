@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Entry point for pinning arrays and allocating pinned buffers on one backend: the
  * specification's static {@code PinnedMemoryHelper<T>} as an instance, so Spring can inject it.
@@ -49,7 +51,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     }
 
     private static final Object SHARED_LOCK = new Object();
-    private static volatile PinnedMemoryHelper shared;
+    private static volatile @Nullable PinnedMemoryHelper shared;
 
     private final Allocator allocator;
     private final BackendReport report;

@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import dev.pinnedmemory.MemoryBudgetExceededException;
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.PageLockingUnavailableException;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -26,7 +27,7 @@ import org.springframework.util.unit.DataSize;
 public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Ordered {
 
     @Override
-    public FailureAnalysis analyze(Throwable failure) {
+    public @Nullable FailureAnalysis analyze(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             FailureAnalysis analysis = analyzeOne(failure, cause);
             if (analysis != null) {
@@ -41,7 +42,7 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
         return Ordered.HIGHEST_PRECEDENCE;
     }
 
-    private static FailureAnalysis analyzeOne(Throwable failure, Throwable cause) {
+    private static @Nullable FailureAnalysis analyzeOne(Throwable failure, Throwable cause) {
         return switch (cause) {
             case InvalidPinnedMemoryPropertyException invalid -> new FailureAnalysis(
                     "Invalid pinned memory configuration: " + invalid.getMessage() + ".%n%n    Property: %s%n    Value: %s"

@@ -2,6 +2,8 @@ package dev.pinnedmemory.backend;
 
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What backend selection decided and why: shown by the Actuator endpoint, the health
  * contributor and the start-up log line. An immutable snapshot; thread-safe.
@@ -14,7 +16,7 @@ import java.util.Map;
  * @param cudaDeviceName the name of device 0, or {@code null}
  */
 public record BackendReport(String name, boolean pageLocked, String requested, Map<String, String> skipped,
-                            int cudaDeviceCount, String cudaDeviceName) {
+                            int cudaDeviceCount, @Nullable String cudaDeviceName) {
 
     /** Copies {@code skipped} so the report stays immutable. */
     public BackendReport {

@@ -6,6 +6,8 @@ import jcuda.runtime.cudaError;
 
 import java.lang.foreign.MemorySegment;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The {@code cuda} backend's calls into {@code jcuda.runtime}: loaded only after JCuda is known to
  * be on the class path, so its absence never breaks start-up. Every return code is checked
@@ -21,7 +23,7 @@ final class CudaRuntime {
     }
 
     /** What the driver said: the device count and device 0's name, or why CUDA is unusable. */
-    record Probe(int deviceCount, String deviceName, String problem) {
+    record Probe(int deviceCount, @Nullable String deviceName, @Nullable String problem) {
     }
 
     /**

@@ -4,6 +4,8 @@ package dev.pinnedmemory.backend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Page-locked memory without CUDA: anonymous {@code mmap} pages locked with {@code mlock},
  * unlocked and unmapped when their arena closes; buffers of 2 MiB and more start on a 2 MiB
@@ -96,7 +98,7 @@ final class MlockBackend implements PageLockingBackend {
     }
 
     /** {@return null when a probe lock of {@link #PROBE_BYTES} works, else why not} */
-    String probe() {
+    @Nullable String probe() {
         Libc.Result map = Libc.mmapAnonymous(PROBE_BYTES);
         if (map.failed()) {
             return "mmap: " + Libc.errorName(map.errno());

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Chooses a {@link PageLockingBackend}: {@code auto} tries {@code cuda}, then {@code mlock}, then
  * {@code unlocked}, recording why each was skipped; a named backend is used or fails with the
@@ -20,7 +22,7 @@ public final class PageLockingBackends {
 
     private static final System.Logger LOG = System.getLogger(PageLockingBackends.class.getName());
     private static final Object DEFAULT_LOCK = new Object();
-    private static volatile BackendSelection defaultSelection;
+    private static volatile @Nullable BackendSelection defaultSelection;
 
     private PageLockingBackends() {
     }
@@ -68,7 +70,7 @@ public final class PageLockingBackends {
      */
     public static BackendSelection select(BackendKind kind, boolean requirePageLocked) {
         Map<String, String> skipped = new LinkedHashMap<>();
-        CudaRuntime.Probe cuda = null;
+        CudaRuntime.@Nullable Probe cuda = null;
         if (kind == BackendKind.AUTO || kind == BackendKind.CUDA) {
             cuda = probeCuda();
             if (cuda.problem() == null) {
@@ -99,7 +101,7 @@ public final class PageLockingBackends {
     }
 
     private static BackendSelection chosen(PageLockingBackend backend, BackendKind kind, Map<String, String> skipped,
-                                           CudaRuntime.Probe cuda) {
+                                           CudaRuntime.@Nullable Probe cuda) {
         BackendReport report = new BackendReport(backend.name(), backend.pageLocked(), kind.configName(), skipped,
                 cuda == null ? -1 : cuda.deviceCount(), cuda == null ? null : cuda.deviceName());
         LOG.log(System.Logger.Level.INFO, "pinned-memory backend: {0} (requested {1})", report.summary(), kind.configName());
@@ -128,7 +130,7 @@ public final class PageLockingBackends {
         }
     }
 
-    private static String probeMlock() {
+    private static @Nullable String probeMlock() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return "mlock backend supports Linux only (os.name " + System.getProperty("os.name") + ")";
         }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.jspecify.annotations.Nullable;
+
 /** Reads what Linux reports about this process in {@code /proc/self/status}. Stateless; thread-safe. */
 final class ProcStatus {
 
@@ -28,7 +30,7 @@ final class ProcStatus {
         return value != null && (Long.parseUnsignedLong(value.trim(), 16) & (1L << CAP_IPC_LOCK)) != 0;
     }
 
-    private static String field(String name) {
+    private static @Nullable String field(String name) {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith(name)) {

@@ -72,7 +72,7 @@ final class PoolBooks implements NativeBlock.Owner {
     }
 
     /** {@return the sums over every block this pool holds or held, and per class of {@code shape}} */
-    Sums sums(PoolShape shape) {
+    private Sums sums(PoolShape shape) {
         int classes = shape.classes.length;
         long[] classRents = new long[classes];
         long[] classReturns = new long[classes];
@@ -114,6 +114,25 @@ final class PoolBooks implements NativeBlock.Owner {
         }
         return new Sums(rents, returns, misses, leaks, asked, backing, classRents, classReturns, classMisses,
                 classLeaks);
+    }
+
+    /** {@return a {@link PoolStats} of a pool with these settings, now serving {@code shape}} */
+    PoolStats stats(PoolSettings<?> settings, PoolShape shape, int fenced, boolean pageLocked) {
+        Sums sums = sums(shape);
+        List<SizeClassStats> classes = new ArrayList<>(shape.classes.length);
+        for (SizeClass c : shape.classes) {
+            int i = c.index;
+            classes.add(new SizeClassStats(c.length, c.bytes, c.idle.count(),
+                    (int) Math.max(0, sums.classRents()[i] - sums.classReturns()[i] - sums.classLeaks()[i]),
+                    Math.max(0, sums.classRents()[i] - sums.classMisses()[i]), sums.classMisses()[i]));
+        }
+        int inUse = (int) Math.max(0, sums.rents() - sums.returns() - sums.leaks());
+        int idle = shape.idleCount();
+        return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
+                settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
+                sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
+                sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting.get(), waits.waits.sum(),
+                waits.timeouts.sum(), sums.askedBytes(), sums.backingBytes(), classes);
     }
 
     /** {@return rents minus returns minus leaks: buffers rented now} */

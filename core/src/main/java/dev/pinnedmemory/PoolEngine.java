@@ -4,8 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -83,8 +81,20 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         return closed;
     }
 
-    /** {@return a lease of {@code length} elements ({@link #FULL} for a full-size one), waiting up to {@code maxWaitNanos} for memory} */
-    PinnedBuffer<A> rent(int length, long maxWaitNanos) {
+    /** {@return a lease of exactly {@code length} elements, waiting up to {@code maxWait} for memory} */
+    PinnedBuffer<A> rent(int length, Duration maxWait) {
+        if (length <= 0) {
+            throw lengthRefused(length, shape);   // also keeps a caller from asking for FULL
+        }
+        return rent(length, WaitingRent.nanos(maxWait));
+    }
+
+    /** {@return a full-size lease (of the shape current at the rent), waiting up to {@code maxWait} for memory} */
+    PinnedBuffer<A> rentFull(Duration maxWait) {
+        return rent(FULL, WaitingRent.nanos(maxWait));
+    }
+
+    private PinnedBuffer<A> rent(int length, long maxWaitNanos) {
         PinnedBuffer<A> lease = tryRent(length);
         if (lease != null) {
             return lease;
@@ -104,8 +114,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         if (length == FULL) {
             length = current.maxLength();
         } else if (length <= 0 || length > current.maxLength()) {
-            throw new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
-                    + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
+            throw lengthRefused(length, current);
         }
         SizeClass sizeClass = current.classFor(length);
         int[] home = homes.get();
@@ -345,7 +354,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
     }
 
     List<Throwable> rentSites() {
-        return Collections.unmodifiableList(new ArrayList<>(books.rentSites()));
+        return List.copyOf(books.rentSites());
     }
 
     long bytesFor(int length) {
@@ -354,6 +363,16 @@ final class PoolEngine<A> implements LeaseOwner<A> {
 
     IllegalStateException closedException() {
         return new IllegalStateException(who + " is closed");
+    }
+
+    private IllegalArgumentException lengthRefused(int length, PoolShape current) {
+        return new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
+                + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
+    }
+
+    /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
+    PoolStats stats() {
+        return books.stats(settings, shape, fenced.pending(), allocator.backend.pageLocked());
     }
 
     MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {

@@ -15,6 +15,23 @@ final class WaitingRent<A> {
     private final int length;
     private final long maxWaitNanos;
 
+    /**
+     * {@return {@code maxWait} in nanoseconds, saturated at {@link Long#MAX_VALUE}}
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    static long nanos(Duration maxWait) {
+        java.util.Objects.requireNonNull(maxWait, "maxWait");
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: >= 0)");
+        }
+        try {
+            return maxWait.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     WaitingRent(PoolEngine<A> pool, int length, long maxWaitNanos) {
         this.pool = pool;
         this.length = length;

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * refuses, memory freed but not yet given back is reclaimed and idle buffers of other size classes
  * are freed before the rent gives up (or waits). Return: the block goes back to its class's idle
  * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
- * resize and {@link WaitingRent} for rents that wait. Thread-safe: rent and return take no lock;
+ * resize, {@link WaitingRent} for rents that wait and {@link LeaseScopes} for strict leases. Thread-safe: rent and return take no lock;
  * resize and close are serialised.
  */
 final class PoolEngine<A> implements LeaseOwner<A> {
@@ -201,10 +201,10 @@ final class PoolEngine<A> implements LeaseOwner<A> {
     public void release(BlockAnchor anchor, int length) {
         NativeBlock block = anchor.block;
         endLease(block, length);
-        if (settings.strictSegments() && !closeLeaseScope(block)) {
+        if (settings.strictSegments() && !LeaseScopes.close(block)) {
             // A native call still holds the lease's segment: keep the memory until it lets go.
             block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
-            fenced.add(anchor, () -> closeLeaseScope(block));
+            fenced.add(anchor, () -> LeaseScopes.close(block));
         } else {
             putBack(anchor);
         }
@@ -216,7 +216,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         endLease(block, length);
         block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
         // Strict: the lease's segment stays open until the transfer is done (it may be what the transfer uses).
-        fenced.add(anchor, settings.strictSegments() ? new ScopedFence(fence, block) : fence);
+        fenced.add(anchor, settings.strictSegments() ? LeaseScopes.afterTransfer(fence, block) : fence);
         Reference.reachabilityFence(anchor);
     }
 
@@ -226,36 +226,6 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         long asked = bytesFor(length);
         if (settings.clearOnReturn() && asked > block.dirtyBytes) {
             block.dirtyBytes = asked;
-        }
-    }
-
-    /** Closes a strict lease's scope; {@return false while a native call still holds it} */
-    private static boolean closeLeaseScope(NativeBlock block) {
-        Arena scope = block.leaseArena;
-        if (scope == null) {
-            return true;
-        }
-        try {
-            if (scope.scope().isAlive()) {
-                scope.close();
-            }
-        } catch (IllegalStateException stillAcquired) {
-            return false;
-        }
-        block.leaseArena = null;
-        return true;
-    }
-
-    /** A transfer's fence that also waits until the strict lease's scope could be closed. */
-    private record ScopedFence(TransferFence transfer, NativeBlock block) implements TransferFence {
-        @Override
-        public boolean isComplete() {
-            return transfer.isComplete() && closeLeaseScope(block);
-        }
-
-        @Override
-        public void close() {
-            transfer.close();
         }
     }
 

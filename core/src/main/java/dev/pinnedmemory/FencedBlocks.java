@@ -81,9 +81,14 @@ final class FencedBlocks {
                 Entry entry = it.next();
                 if (isComplete(entry)) {
                     it.remove();
-                    pending.decrementAndGet();
-                    close(entry.fence);
-                    completed.accept(entry.anchor);
+                    try {
+                        close(entry.fence);
+                        completed.accept(entry.anchor);
+                    } finally {
+                        // Counted as fenced until it is idle or freed: whoever sees no fences left
+                        // also sees the block back (stats may briefly count it twice, never miss it).
+                        pending.decrementAndGet();
+                    }
                     any = true;
                 }
             }

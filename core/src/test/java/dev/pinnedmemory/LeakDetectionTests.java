@@ -20,7 +20,8 @@ class LeakDetectionTests {
             rentAndDrop(pool);
             PinnedBuffer<byte[]> kept = pool.rent();
             MemorySegment keptMemory = kept.segment();
-            assertThat(LockedMemory.lockedKb() - before).isGreaterThanOrEqualTo(2048);
+            // 2048 kB locked, or 1024 when a GC already freed the dropped one: the kept one is surely locked
+            assertThat(LockedMemory.lockedKb() - before).isGreaterThanOrEqualTo(1024);
 
             leaks.awaitReports(1, () -> pool.stats().leaks() == 1);
 

@@ -254,7 +254,8 @@ class PoolStressTests {
             for (Thread thread : threads) {
                 thread.join();
             }
-            assertThat(pool.stats().inUse()).isEqualTo(20);
+            PoolStats dropped = pool.stats();    // a GC may already have found some of them
+            assertThat(dropped.inUse() + dropped.leaks()).isEqualTo(20);
 
             leaks.awaitReports(20, () -> pool.stats().leaks() == 20);
 

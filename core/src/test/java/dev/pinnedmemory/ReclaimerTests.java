@@ -39,10 +39,10 @@ class ReclaimerTests {
 
         private void free() {
             frees.incrementAndGet();
-            freeing.countDown();
             Throwable failure = failNextFree;
             failNextFree = null;
-            CountDownLatch block = blockFrees;
+            CountDownLatch block = blockFrees;     // read before the test is told this free began
+            freeing.countDown();
             if (block != null) {
                 try {
                     block.await();

@@ -159,7 +159,11 @@ class TransferFenceTests {
             assertThatThrownBy(() -> buffer.closeAfter(fence)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closeAfter came too late");
             assertThat(fence.closes.get()).isEqualTo(1);
-            assertThatThrownBy(() -> pool.rent().closeAfter(null)).isInstanceOf(NullPointerException.class);
+            PinnedBuffer<int[]> open = pool.rent();     // a null fence is refused before the lease is taken
+            assertThatThrownBy(() -> open.closeAfter(null)).isInstanceOf(NullPointerException.class);
+            assertThat(pool.stats().inUse()).isEqualTo(1);
+            open.close();
+            assertThat(pool.stats().inUse()).isZero();
         }
     }
 

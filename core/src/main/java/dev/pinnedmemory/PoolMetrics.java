@@ -28,7 +28,7 @@ public final class PoolMetrics {
         return pool.books.inUse();
     }
 
-    /** {@return buffers waiting on a transfer fence} */
+    /** {@return buffers waiting on a transfer fence} Each leaves this count only after it is idle or freed. */
     public int fenced() {
         return pool.fenced.pending();
     }

@@ -29,7 +29,9 @@ import java.util.List;
  * @param pinnedBytes bytes this pool holds now (idle, in use and fenced)
  * @param pageLocked whether the pool's backend page-locks its memory
  * @param fenced buffers whose lease ended with {@code closeAfter} and whose transfer fence has not
- *     completed: held, neither rentable nor freed
+ *     completed: held, neither rentable nor freed. A buffer leaves this count only after it is idle
+ *     or freed, so 0 means every fenced buffer has been handed on (under load one may for an instant
+ *     be counted here and as idle or in use)
  * @param waiting renters waiting for memory now ({@code rent(Duration)})
  * @param waits rents that had to wait for memory
  * @param waitTimeouts rents that waited their whole {@code maxWait} and were refused

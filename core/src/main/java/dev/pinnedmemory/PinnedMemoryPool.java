@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.NumaNode;
+import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
 
@@ -89,6 +91,10 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         PoolSettings<A> settings = builder.settings();
         Allocator allocator = builder.allocator != null ? builder.allocator
                 : Allocator.standard(builder.backend != null ? builder.backend : PageLockingBackends.defaultSelection().backend());
+        if (settings.numaNode() >= 0) {
+            allocator = new Allocator(PageLockingBackends.placedOn(allocator.backend, settings.numaNode()),
+                    allocator.reclaimer, allocator.leaks);
+        }
         this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
         this.metrics = new PoolMetrics(engine);
         PoolEngine<A> pool = engine;
@@ -320,6 +326,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         private @Nullable String name;
         private int warmupThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
         private @Nullable Allocator allocator;
+        private NumaNode numaNode = NumaNode.NONE;
+        private NumaTopology numaTopology = NumaTopology.system();
 
         private Builder(ElementType<A> elementType) {
             this.elementType = Objects.requireNonNull(elementType, "elementType");
@@ -424,6 +432,24 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The NUMA node to bind the pool's memory to (default {@link NumaNode#NONE}: wherever the
+         * kernel or driver puts it). A node binds every buffer with {@code mbind(MPOL_BIND)} before
+         * its first touch; {@link NumaNode#AUTO} takes the current CUDA device's node when the
+         * machine says which. With the {@code cuda} backend a placed pool's memory comes from the
+         * registration path ({@code cuda-register}). {@link #build()} throws for a node that is not online.
+         */
+        public Builder<A> numaNode(NumaNode numaNode) {
+            this.numaNode = Objects.requireNonNull(numaNode, "numaNode");
+            return this;
+        }
+
+        /** The machine's NUMA nodes and CUDA device as seen by {@link #numaNode}: the seam tests use. */
+        Builder<A> numaTopology(NumaTopology numaTopology) {
+            this.numaTopology = Objects.requireNonNull(numaTopology, "numaTopology");
+            return this;
+        }
+
         /** The allocator (backend, reclaimer, leak reporter) as a whole: the seam tests and the helper use. */
         Builder<A> allocator(Allocator allocator) {
             this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -433,7 +459,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         /**
          * {@return a new pool with {@code initialSize} buffers allocated}
          *
-         * @throws IllegalArgumentException naming the value and the rule for a bad setting
+         * @throws IllegalArgumentException naming the value and the rule for a bad setting, or a
+         *     NUMA node that is not online (naming the nodes there are)
          * @throws MemoryBudgetExceededException if the initial buffers do not fit the budget
          * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
          */
@@ -444,7 +471,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         private PoolSettings<A> settings() {
             return new PoolSettings<>(name != null ? name : "pool-" + UNNAMED.incrementAndGet(), elementType,
                     bufferSize, minBufferSize, initialSize, maxSize, clearOnReturn, maxWait, writeCombined,
-                    strictSegments, leakDetection != null ? leakDetection : LeakDetector.defaultLevel(), warmupThreads);
+                    strictSegments, leakDetection != null ? leakDetection : LeakDetector.defaultLevel(), warmupThreads,
+                    numaTopology.resolve(numaNode));
         }
     }
 }

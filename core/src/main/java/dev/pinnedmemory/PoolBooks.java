@@ -132,7 +132,7 @@ final class PoolBooks implements NativeBlock.Owner {
                 settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
                 sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
                 sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting.get(), waits.waits.sum(),
-                waits.timeouts.sum(), sums.askedBytes(), sums.backingBytes(), classes);
+                waits.timeouts.sum(), sums.askedBytes(), sums.backingBytes(), classes, settings.numaNode());
     }
 
     /** {@return rents minus returns minus leaks: buffers rented now} */

@@ -19,11 +19,13 @@ import java.time.Duration;
  * @param strictSegments whether each lease gets a segment of its own that fails once the lease ends
  * @param leakDetection how leaks are reported
  * @param warmupThreads threads that allocate the initial buffers
+ * @param numaNode the NUMA node the memory is bound to, or -1 when it is not bound
  * @param <A> the primitive array type
  */
 record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int minBufferLength, int initialSize,
                        int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
-                       boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads) {
+                       boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads,
+                       int numaNode) {
 
     /** Most idle buffers a pool keeps per size class: {@value}. */
     static final int MAX_IDLE = PinnedMemoryPool.MAX_IDLE_BUFFERS;
@@ -49,6 +51,9 @@ record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int m
         }
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: >= 0, 0 to fail fast)");
+        }
+        if (numaNode < -1) {
+            throw new IllegalArgumentException("numaNode: " + numaNode + " (expected: -1 for none, or a node number)");
         }
         initialBytes(initialSize, bufferLength, type);
     }

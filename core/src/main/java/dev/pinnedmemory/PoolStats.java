@@ -39,12 +39,14 @@ import java.util.List;
  * @param backingBytes bytes of the buffers that served those rents, summed: the waste is
  *     {@code backingBytes - requestedBytes}
  * @param sizeClasses each buffer size the pool serves now, smallest first (one without size classes)
+ * @param numaNode the NUMA node the pool's memory is bound to ({@code numa-node}), or -1 when it is
+ *     not bound (placed wherever the kernel or the CUDA driver puts it)
  */
 public record PoolStats(String elementType, int bufferLength, long bufferBytes, int initialSize, int maxSize,
                         boolean clearOnReturn, int idle, int inUse, int allocated, long rents, long returns,
                         long hits, long misses, long dropped, long leaks, long pinnedBytes, boolean pageLocked,
                         int fenced, int waiting, long waits, long waitTimeouts, long requestedBytes,
-                        long backingBytes, List<SizeClassStats> sizeClasses) {
+                        long backingBytes, List<SizeClassStats> sizeClasses, int numaNode) {
 
     /** Copies {@code sizeClasses}, so the record stays immutable. */
     public PoolStats {

@@ -69,7 +69,7 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
     }
 
     private static String allowed(Class<?> enumType) {
-        return Arrays.stream(enumType.getEnumConstants()).map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT))
+        return Arrays.stream(enumType.getEnumConstants()).map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .collect(Collectors.joining(", "));
     }
 

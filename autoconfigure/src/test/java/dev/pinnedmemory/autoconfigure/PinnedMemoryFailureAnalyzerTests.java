@@ -44,7 +44,7 @@ class PinnedMemoryFailureAnalyzerTests {
     void analyzeUnknownBackendShouldListAllowedValues() {
         FailureAnalysis analysis = analyzeStartup("pinned-memory.backend=gpu");
         assertThat(analysis.getDescription()).contains("'pinned-memory.backend'").contains("'gpu'");
-        assertThat(analysis.getAction()).isEqualTo("Set pinned-memory.backend to one of: auto, cuda, mlock, unlocked.");
+        assertThat(analysis.getAction()).isEqualTo("Set pinned-memory.backend to one of: auto, cuda, cuda-register, mlock, unlocked.");
     }
 
     @Test
@@ -59,7 +59,7 @@ class PinnedMemoryFailureAnalyzerTests {
         FailureAnalysis analysis = analyzeStartup("pinned-memory.require-page-locked=true");
         assertThat(analysis.getDescription()).startsWith("Pinned memory could not be page-locked: ")
                 .contains("backend 'unlocked' never page-locks");
-        assertThat(analysis.getAction()).contains("pinned-memory.backend (one of: auto, cuda, mlock, unlocked")
+        assertThat(analysis.getAction()).contains("pinned-memory.backend (one of: auto, cuda, cuda-register, mlock, unlocked")
                 .contains("pinned-memory.require-page-locked=false").contains("CAP_IPC_LOCK");
     }
 

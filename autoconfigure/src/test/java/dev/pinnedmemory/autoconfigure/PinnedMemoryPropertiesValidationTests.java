@@ -32,7 +32,7 @@ class PinnedMemoryPropertiesValidationTests {
     static Stream<Arguments> invalidConfigurations() {
         return Stream.of(
                 arguments("pinned-memory.backend=gpu",
-                        "'pinned-memory.backend' must be one of auto, cuda, mlock, unlocked but was 'gpu'"),
+                        "'pinned-memory.backend' must be one of auto, cuda, cuda-register, mlock, unlocked but was 'gpu'"),
                 arguments("pinned-memory.leak-detection=loud",
                         "'pinned-memory.leak-detection' must be one of disabled, simple, paranoid but was 'loud'"),
                 arguments("pinned-memory.max-total-size=-1MB",

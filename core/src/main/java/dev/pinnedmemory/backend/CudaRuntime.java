@@ -78,4 +78,39 @@ final class CudaRuntime {
             throw new BackendException("cudaFreeHost on device " + device + " failed: " + CudaCalls.errorName(code), 0);
         }
     }
+
+    /**
+     * Registers {@code bytes} at {@code address} with the driver ({@code cudaHostRegister} with
+     * {@code cudaHostRegisterPortable}): the pages are pinned and every device and context of the
+     * process may copy from them by DMA.
+     *
+     * @throws BackendException naming {@code cudaHostRegister}, the size and the CUDA error
+     */
+    static void hostRegister(long address, long bytes) {
+        int code = CudaCalls.call(() -> JCuda.cudaHostRegister(CudaPointers.to(MemorySegment.ofAddress(address)), bytes,
+                JCuda.cudaHostRegisterPortable));
+        if (code != cudaError.cudaSuccess) {
+            throw new BackendException("cudaHostRegister of " + Sizes.bytes(bytes) + " refused: " + CudaCalls.errorName(code),
+                    bytes);
+        }
+    }
+
+    /**
+     * {@return the code of {@code cudaHostUnregister} of memory registered while {@code device} was
+     * current, called with that device current}
+     */
+    static int hostUnregister(long address, int device) {
+        return CudaCalls.onDevice(device, () -> JCuda.cudaHostUnregister(CudaPointers.to(MemorySegment.ofAddress(address))));
+    }
+
+    /** {@return the PCI bus id of the calling thread's current device, e.g. {@code 0000:3b:00.0}, or null with no device} */
+    static @Nullable String currentDevicePciBusId() {
+        int[] device = new int[1];
+        if (CudaCalls.call(() -> JCuda.cudaGetDevice(device)) != cudaError.cudaSuccess) {
+            return null;
+        }
+        String[] id = new String[1];
+        int code = CudaCalls.call(() -> JCuda.cudaDeviceGetPCIBusId(id, 64, device[0]));
+        return code == cudaError.cudaSuccess && id[0] != null ? id[0].trim() : null;
+    }
 }

@@ -54,6 +54,21 @@ final class Libc {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     private static final MethodHandle SYSCONF = LINKER.downcallHandle(LINKER.defaultLookup().find("sysconf").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    /** {@code MPOL_BIND}: allocate only on the nodes of the mask. */
+    private static final int MPOL_BIND = 2;
+    /** {@code ENOSYS}: no such system call (mbind on an architecture without its number here). */
+    static final int ENOSYS = 38;
+    /** {@code mbind}'s system call number: glibc has no wrapper (libnuma's is not linked), so it goes through {@code syscall}. */
+    private static final long SYS_MBIND = switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> 237;
+        case "aarch64" -> 235;
+        default -> -1;
+    };
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -127,6 +142,30 @@ final class Libc {
     }
 
     /**
+     * Binds a range to one NUMA node ({@code mbind(MPOL_BIND)}): pages touched from now on come
+     * from that node only. Call it before the first touch; pages already present do not move.
+     *
+     * @param node a node number, at least 0 and below 1024
+     */
+    static Result mbindToNode(long address, long bytes, int node) {
+        if (SYS_MBIND < 0) {
+            return new Result(-1, ENOSYS);
+        }
+        int words = node / 64 + 1;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment mask = arena.allocate(ValueLayout.JAVA_LONG, words);
+            mask.setAtIndex(ValueLayout.JAVA_LONG, node / 64, 1L << (node % 64));
+            // The kernel reads maxnode - 1 bits of the mask (as libnuma passes size + 1).
+            long rc = (long) SYSCALL.invokeExact(state, SYS_MBIND, address, bytes, (long) MPOL_BIND, mask,
+                    (long) words * 64 + 1, 0L);
+            return new Result(rc, rc == 0 ? 0 : (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
      * {@return the soft RLIMIT_MEMLOCK in bytes, {@link Sizes#UNLIMITED} for {@code RLIM_INFINITY},
      * or {@link Sizes#UNKNOWN} when {@code getrlimit} fails}
      */
@@ -152,6 +191,7 @@ final class Libc {
             case EPERM -> "EPERM";
             case EAGAIN -> "EAGAIN";
             case EINVAL -> "EINVAL";
+            case ENOSYS -> "ENOSYS";
             default -> "errno";
         };
         return name + " (errno " + errno + ": " + strerror(errno) + ")";

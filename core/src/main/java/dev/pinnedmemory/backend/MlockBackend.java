@@ -9,21 +9,37 @@ import org.jspecify.annotations.Nullable;
 /**
  * Page-locked memory without CUDA: anonymous {@code mmap} pages locked with {@code mlock},
  * unlocked and unmapped when their arena closes; buffers of 2 MiB and more start on a 2 MiB
- * boundary with transparent huge pages requested. Linux only. Stateless; thread-safe.
+ * boundary with transparent huge pages requested, and, placed on a NUMA node
+ * ({@link PageLockingBackends#placedOn}), are bound to it before {@code mlock} touches them.
+ * Linux only. Stateless; thread-safe.
+ *
+ * <p>The CUDA driver does not know that these pages are locked: a GPU copy from them is staged
+ * through the driver's own buffer, at pageable speed. {@code cuda-register} registers such memory.
  */
 final class MlockBackend implements PageLockingBackend {
 
-    static final MlockBackend INSTANCE = new MlockBackend();
+    static final MlockBackend INSTANCE = new MlockBackend(-1);
     /** Size of the lock probed at selection: large enough that a token RLIMIT_MEMLOCK is refused. */
     static final long PROBE_BYTES = 1L << 20;
 
     /** Transparent huge pages for buffers of 2 MiB and more; {@code -Ddev.pinnedmemory.hugePages=false} turns them off. */
-    static final boolean HUGE_PAGES = !"false".equalsIgnoreCase(System.getProperty("dev.pinnedmemory.hugePages"));
-    private static final long HUGE_PAGE = 2L << 20;
+    static final boolean HUGE_PAGES = AnonymousMappings.HUGE_PAGES;
 
     private final long pageSize = Libc.pageSize();
+    private final int node;
 
-    private MlockBackend() {
+    private MlockBackend(int node) {
+        this.node = node;
+    }
+
+    /** {@return this backend with its memory bound to NUMA node {@code node}} */
+    MlockBackend onNode(int node) {
+        return new MlockBackend(node);
+    }
+
+    /** {@return the NUMA node the memory is bound to, or -1} */
+    int node() {
+        return node;
     }
 
     @Override
@@ -44,8 +60,8 @@ final class MlockBackend implements PageLockingBackend {
         if (bytes == 0) {
             return arena.allocate(0);
         }
-        long length = roundUp(bytes, pageSize);
-        long address = HUGE_PAGES && length >= HUGE_PAGE ? mapHugeAligned(length, bytes) : map(length, bytes);
+        long length = AnonymousMappings.roundUp(bytes, pageSize);
+        long address = AnonymousMappings.mapForDevice(length, bytes, node);
         Libc.Result lock = Libc.mlock(address, length);
         if (lock.failed()) {
             Libc.munmap(address, length);
@@ -53,34 +69,6 @@ final class MlockBackend implements PageLockingBackend {
         }
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
                 ignored -> AnonymousMappings.unmap(address, length, bytes, true));
-    }
-
-    private static long map(long length, long requested) {
-        return AnonymousMappings.map(length, requested);
-    }
-
-    /**
-     * Maps {@code length} bytes starting on a 2 MiB boundary and asks for transparent huge pages:
-     * first touch and locking then fault 2 MiB at a time instead of 4 KiB (measured here: 1 GiB
-     * locked in about 120 ms instead of 400 ms), and a DMA engine has 512 times fewer pages to
-     * pin. Maps one huge page more than needed and gives back the ends, so nothing is wasted.
-     */
-    private static long mapHugeAligned(long length, long requested) {
-        long raw = map(length + HUGE_PAGE, requested);
-        long start = roundUp(raw, HUGE_PAGE);
-        if (start > raw) {
-            Libc.munmap(raw, start - raw);
-        }
-        long tail = raw + length + HUGE_PAGE - (start + length);
-        if (tail > 0) {
-            Libc.munmap(start + length, tail);
-        }
-        Libc.madviseHugePages(start, length);
-        return start;
-    }
-
-    private static long roundUp(long value, long unit) {
-        return (value + unit - 1) / unit * unit;
     }
 
     /** Unlocks the pages and drops them (later reads see fresh zero pages); a failed call throws, naming it. */

@@ -1,6 +1,7 @@
 package dev.pinnedmemory.backend;
 
 
+import java.lang.foreign.Arena;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -9,8 +10,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses a {@link PageLockingBackend}: {@code auto} tries {@code cuda}, then {@code mlock}, then
- * {@code unlocked}, recording why each was skipped; a named backend is used or fails with the
- * reason. Never throws because JCuda, its natives, a driver or a device are missing.
+ * {@code unlocked}, recording why each was skipped; a named backend ({@code cuda-register}
+ * included, which {@code auto} never picks) is used or fails with the reason. Never throws because
+ * JCuda, its natives, a driver or a device are missing. {@link #placedOn} binds a backend's memory
+ * to a NUMA node.
  * Stateless; thread-safe.
  */
 public final class PageLockingBackends {
@@ -81,6 +84,16 @@ public final class PageLockingBackends {
                 throw unavailable(kind, skipped, "use pinned-memory.backend=auto or mlock where there is no CUDA driver or device");
             }
         }
+        if (kind == BackendKind.CUDA_REGISTER) {
+            cuda = probeCuda();
+            String problem = cuda.problem() != null ? cuda.problem() : probeRegistration();
+            if (problem == null) {
+                return chosen(new CudaRegisterBackend(-1), kind, skipped, cuda);
+            }
+            skipped.put("cuda-register", problem);
+            throw unavailable(kind, skipped, "use pinned-memory.backend=cuda, auto or mlock where the CUDA driver "
+                    + "cannot register host memory");
+        }
         if (kind == BackendKind.AUTO || kind == BackendKind.MLOCK) {
             String problem = probeMlock();
             if (problem == null) {
@@ -113,6 +126,61 @@ public final class PageLockingBackends {
                 .append(kind.configName()).append("'");
         skipped.forEach((backend, why) -> message.append("; ").append(backend).append(": ").append(why));
         return new PageLockingUnavailableException(message.append(". Fix: ").append(fix).toString(), Map.copyOf(skipped));
+    }
+
+    /**
+     * {@return {@code backend} with its memory bound to NUMA node {@code node} ({@code mbind} with
+     * {@code MPOL_BIND} before the first touch), or {@code backend} itself for {@code node < 0}}
+     * {@code mlock} and {@code unlocked} keep their name and kind of memory; {@code cuda} gives way
+     * to {@code cuda-register} on that node, because {@code cudaHostAlloc} places memory where the
+     * driver likes (write-combined memory is then not available).
+     *
+     * @throws IllegalArgumentException for a backend that cannot place memory (one written by users)
+     */
+    public static PageLockingBackend placedOn(PageLockingBackend backend, int node) {
+        if (node < 0) {
+            return backend;
+        }
+        return switch (backend) {
+            case MlockBackend mlock -> mlock.onNode(node);
+            case UnlockedBackend unlocked -> unlocked.onNode(node);
+            case CudaBackend ignored -> new CudaRegisterBackend(node);
+            case CudaRegisterBackend ignored -> new CudaRegisterBackend(node);
+            default -> throw new IllegalArgumentException("numaNode: " + node + " (backend '" + backend.name()
+                    + "' cannot place memory on a NUMA node; expected one of: cuda, cuda-register, mlock, unlocked)");
+        };
+    }
+
+    /** {@return the NUMA node {@code backend} binds its memory to, or -1 when it leaves placement to the kernel or driver} */
+    public static int nodeOf(PageLockingBackend backend) {
+        return switch (backend) {
+            case MlockBackend mlock -> mlock.node();
+            case UnlockedBackend unlocked -> unlocked.node();
+            case CudaRegisterBackend register -> register.node();
+            default -> -1;
+        };
+    }
+
+    /** {@return the PCI bus id of the current CUDA device, or null without JCuda, a driver or a device} */
+    static @Nullable String cudaDevicePciBusId() {
+        try {
+            Class.forName("jcuda.runtime.JCuda", false, PageLockingBackends.class.getClassLoader());
+            return CudaRuntime.currentDevicePciBusId();
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@return null when a 2 MiB registration works, else the refusal naming the CUDA error} */
+    private static @Nullable String probeRegistration() {
+        try (Arena arena = Arena.ofShared()) {
+            new CudaRegisterBackend(-1).allocate(AnonymousMappings.HUGE_PAGE, arena);
+            return null;
+        } catch (BackendException e) {
+            return e.getMessage();
+        } catch (LinkageError | RuntimeException e) {
+            return "registration probe failed: " + e;
+        }
     }
 
     private static CudaRuntime.Probe probeCuda() {

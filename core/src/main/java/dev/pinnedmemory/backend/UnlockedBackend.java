@@ -8,17 +8,41 @@ import java.util.Locale;
  * The last resort: page-aligned off-heap memory at a stable address, not locked (the OS may page
  * it out, so a GPU copy from it is staged by the driver). On Linux it is an anonymous mapping whose
  * pages go back to the OS as soon as it is freed ({@link #decommit}); elsewhere, or where libc
- * cannot be bound, the arena's own memory, given back when the arena closes. Stateless; thread-safe.
+ * cannot be bound, the arena's own memory, given back when the arena closes. Placed on a NUMA node
+ * ({@link PageLockingBackends#placedOn}), the mapping is bound to it, so pages come from that node
+ * when they are first touched. Stateless; thread-safe.
  */
 final class UnlockedBackend implements PageLockingBackend {
 
-    static final UnlockedBackend INSTANCE = new UnlockedBackend();
+    static final UnlockedBackend INSTANCE = new UnlockedBackend(-1);
     private static final long PAGE = 4096;
 
     /** Whether anonymous mappings are used: Linux, with the libc calls bound. */
     private final boolean mapped = mappingsAvailable();
 
-    private UnlockedBackend() {
+    /** The NUMA node the mappings are bound to, or -1. */
+    private final int node;
+
+    private UnlockedBackend(int node) {
+        this.node = node;
+    }
+
+    /**
+     * {@return this backend with its memory bound to NUMA node {@code node}}
+     *
+     * @throws IllegalArgumentException where memory is not an anonymous mapping (not Linux), so cannot be bound
+     */
+    UnlockedBackend onNode(int node) {
+        if (!mapped) {
+            throw new IllegalArgumentException("numaNode: " + node + " (backend 'unlocked' places memory on a NUMA node "
+                    + "on Linux only; os.name " + System.getProperty("os.name") + ")");
+        }
+        return new UnlockedBackend(node);
+    }
+
+    /** {@return the NUMA node the memory is bound to, or -1} */
+    int node() {
+        return node;
     }
 
     @Override
@@ -45,7 +69,7 @@ final class UnlockedBackend implements PageLockingBackend {
             }
         }
         long length = AnonymousMappings.roundUp(bytes, AnonymousMappings.PAGE_SIZE);
-        long address = AnonymousMappings.map(length, bytes);
+        long address = node >= 0 ? AnonymousMappings.mapForDevice(length, bytes, node) : AnonymousMappings.map(length, bytes);
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
                 ignored -> AnonymousMappings.unmap(address, length, bytes, false));
     }

@@ -60,7 +60,7 @@ class BackendSelectionTests {
     void parseShouldNameTheAllowedValues() {
         assertThat(BackendKind.parse("MLock")).isEqualTo(BackendKind.MLOCK);
         assertThatThrownBy(() -> BackendKind.parse("gpu")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("backend: 'gpu' (expected one of: auto, cuda, mlock, unlocked)");
+                .hasMessage("backend: 'gpu' (expected one of: auto, cuda, cuda-register, mlock, unlocked)");
     }
 
     @Test

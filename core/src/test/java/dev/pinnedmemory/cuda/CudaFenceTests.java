@@ -11,9 +11,13 @@ import jcuda.Pointer;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaMemcpyKind;
 import jcuda.runtime.cudaStream_t;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -80,6 +84,62 @@ class CudaFenceTests {
             fence.close();
         } finally {
             JCuda.cudaStreamDestroy(stream);
+        }
+    }
+
+    /**
+     * The promise that matters most: 256 MiB handed back with {@code closeAfter} right after
+     * {@code cudaMemcpyAsync} are not rented out again before the copy has read them. A host
+     * function ahead of the copy holds the stream until the test lets it go, so the copy is still
+     * pending when the buffer is rented again and overwritten; the device must then hold the old
+     * pattern in every byte checked.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBufferClosedAfterAnAsyncCopyShouldNotBeRentedAgainBeforeTheCopyHasReadIt() {
+        int length = 256 << 20;
+        cudaStream_t stream = new cudaStream_t();
+        Pointer device = new Pointer();
+        CountDownLatch release = new CountDownLatch(1);
+        assertThat(JCuda.cudaStreamCreate(stream)).isZero();
+        assertThat(JCuda.cudaMalloc(device, length)).isZero();
+        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(length).maxSize(1)
+                .initialSize(1).clearOnReturn(false).backend(selection.backend()).name("gpu-in-flight").build()) {
+            assertThat(JCuda.cudaLaunchHostFunc(stream, ignored -> awaitQuietly(release), null)).isZero();
+            PinnedBuffer<byte[]> staging = pool.rent();
+            long first = staging.address();
+            staging.fill(0x5A);
+            assertThat(JCuda.cudaMemcpyAsync(device, CudaPointers.to(staging.segment()), length,
+                    cudaMemcpyKind.cudaMemcpyHostToDevice, stream)).isZero();
+            CudaFence fence = CudaFence.record(stream);
+            staging.closeAfter(fence);
+            assertThat(fence.isComplete()).isFalse();                 // the stream is held: the copy has not run
+            assertThat(pool.stats().fenced()).isEqualTo(1);
+            try (PinnedBuffer<byte[]> again = pool.rent()) {            // at once, while the copy is pending
+                assertThat(again.address()).isNotEqualTo(first);
+                again.fill(0x33);
+                release.countDown();
+                assertThat(JCuda.cudaStreamSynchronize(stream)).isZero();
+            }
+            byte[] back = new byte[length];
+            assertThat(JCuda.cudaMemcpy(Pointer.to(back), device, length, cudaMemcpyKind.cudaMemcpyDeviceToHost)).isZero();
+            for (int i = 0; i < length; i += 4093) {
+                assertThat(back[i]).as("device byte %d", i).isEqualTo((byte) 0x5A);
+            }
+            assertThat(back[length - 1]).isEqualTo((byte) 0x5A);
+        } finally {
+            release.countDown();
+            JCuda.cudaStreamSynchronize(stream);
+            JCuda.cudaFree(device);
+            JCuda.cudaStreamDestroy(stream);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

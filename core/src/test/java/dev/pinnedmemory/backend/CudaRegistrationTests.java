@@ -88,10 +88,22 @@ class CudaRegistrationTests {
             cudaPointerAttributes attributes = new cudaPointerAttributes();
             assertThat(JCuda.cudaPointerGetAttributes(attributes, CudaPointers.to(buffer.segment()))).isZero();
             assertThat(attributes.type).isEqualTo(cudaMemoryType.cudaMemoryTypeHost);
-            String start = Long.toHexString(buffer.address());
-            assertThat(Files.readAllLines(Path.of("/proc/self/numa_maps"))).anySatisfy(line ->
-                    assertThat(line).startsWith(start + " bind:" + target));
+            assertThat(numaMapsLineOf(buffer.address())).contains(" bind:" + target + " ");
         }
+    }
+
+    /** {@return the numa_maps line of the mapping that holds {@code address}} */
+    private static String numaMapsLineOf(long address) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            if (Long.compareUnsigned(address, Long.parseUnsignedLong(range[0], 16)) >= 0
+                    && Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0) {
+                return Files.readAllLines(Path.of("/proc/self/numa_maps")).stream()
+                        .filter(numa -> numa.startsWith(range[0] + " ")).findFirst()
+                        .orElse("no numa_maps line for " + range[0]) + " ";
+            }
+        }
+        return "unmapped";
     }
 
     /** A pointer to a raw address, for asking the driver about memory that was freed. */

@@ -105,7 +105,7 @@ class CudaFenceTests {
         assertThat(JCuda.cudaMalloc(device, length)).isZero();
         try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(length).maxSize(1)
                 .initialSize(1).clearOnReturn(false).backend(selection.backend()).name("gpu-in-flight").build()) {
-            assertThat(JCuda.cudaLaunchHostFunc(stream, ignored -> awaitQuietly(release), null)).isZero();
+            assertThat(JCuda.cudaLaunchHostFunc(stream, ignored -> awaitQuietly(release), "hold the stream")).isZero();
             PinnedBuffer<byte[]> staging = pool.rent();
             long first = staging.address();
             staging.fill(0x5A);

@@ -40,8 +40,14 @@ final class GpuTestRun {
             outcomes.add(new Outcome("(discovery)", "failed", "no test classes at " + classes));
             return;
         }
+        Path root;
+        try {
+            root = classes.toRealPath();   // the class path scan does not follow a linked root
+        } catch (java.io.IOException e) {
+            root = classes;
+        }
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClasspathRoots(Set.of(classes)))
+                .selectors(selectClasspathRoots(Set.of(root)))
                 .filters(TagFilter.includeTags("gpu"))
                 .build();
         Launcher launcher = LauncherFactory.create();

@@ -69,7 +69,8 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
     }
 
     private static String allowed(Class<?> enumType) {
-        return Arrays.stream(enumType.getEnumConstants()).map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        return Arrays.stream(enumType.getEnumConstants())
+                .map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .collect(Collectors.joining(", "));
     }
 

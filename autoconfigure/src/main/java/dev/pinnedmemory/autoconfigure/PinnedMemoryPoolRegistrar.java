@@ -89,7 +89,7 @@ final class PinnedMemoryPoolRegistrar implements BeanDefinitionRegistryPostProce
             Class<?> type = ex.getTarget().getType().resolve(Object.class);
             if (type.isEnum()) {
                 String allowed = Arrays.stream(type.getEnumConstants())
-                        .map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT))
+                        .map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
                         .collect(Collectors.joining(", "));
                 Object value = (ex.getProperty() != null) ? ex.getProperty().getValue() : null;
                 throw new InvalidPinnedMemoryPropertyException(ex.getName().toString(), "must be one of " + allowed,

@@ -35,7 +35,10 @@ public class PinnedMemoryProperties {
     /** Whether to enable pinned memory auto-configuration. */
     private boolean enabled = true;
 
-    /** Backend that provides the memory: the first that works of cuda, mlock and unlocked (auto), or one of them. */
+    /**
+     * Backend that provides the memory: the first that works of cuda, mlock and unlocked (auto),
+     * or one of them, or cuda-register (own memory registered with cudaHostRegister; never chosen by auto).
+     */
     private BackendKind backend = BackendKind.AUTO;
 
     /** Whether to fail start-up rather than fall back to memory that is not page-locked. */
@@ -46,6 +49,12 @@ public class PinnedMemoryProperties {
 
     /** Most pinned bytes all pools may hold together; 0 means unlimited. */
     private DataSize maxTotalSize = DataSize.ofBytes(0);
+
+    /**
+     * NUMA node for the pools' memory, unless a pool sets its own: none (wherever the kernel or
+     * driver puts it), auto (the CUDA device's node, when the machine says which) or a node number.
+     */
+    private String numaNode = "none";
 
     /** Thresholds of the pinning strategy selector used by the helper. */
     private final Strategy strategy = new Strategy();
@@ -58,9 +67,18 @@ public class PinnedMemoryProperties {
      * (buffers locked at start-up; default 0), max-size (most idle buffers kept per size; default
      * 20), clear-on-return (zero buffers before reuse; default true), max-wait (how long
      * rentWaiting() waits for memory; default 0), write-combined (cuda only; default false),
-     * strict-segments (kept segments fail after close; default false).
+     * strict-segments (kept segments fail after close; default false), numa-node (none, auto or a
+     * node number; default pinned-memory.numa-node).
      */
     private Map<String, Pool> pools = new LinkedHashMap<>();
+
+    public String getNumaNode() {
+        return this.numaNode;
+    }
+
+    public void setNumaNode(String numaNode) {
+        this.numaNode = numaNode;
+    }
 
     public boolean isEnabled() {
         return this.enabled;
@@ -198,6 +216,13 @@ public class PinnedMemoryProperties {
          */
         private boolean strictSegments = false;
 
+        /**
+         * NUMA node for this pool's memory: none, auto (the CUDA device's node) or a node number;
+         * unset takes pinned-memory.numa-node. With the cuda backend a placed pool's memory is
+         * registered with cudaHostRegister (cuda-register).
+         */
+        private @Nullable String numaNode;
+
         public String getElementType() {
             return this.elementType;
         }
@@ -268,6 +293,14 @@ public class PinnedMemoryProperties {
 
         public void setStrictSegments(boolean strictSegments) {
             this.strictSegments = strictSegments;
+        }
+
+        public @Nullable String getNumaNode() {
+            return this.numaNode;
+        }
+
+        public void setNumaNode(@Nullable String numaNode) {
+            this.numaNode = numaNode;
         }
     }
 }

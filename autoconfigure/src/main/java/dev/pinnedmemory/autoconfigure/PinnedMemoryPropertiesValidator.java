@@ -2,12 +2,16 @@ package dev.pinnedmemory.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.stream.Collectors;
 
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.PinningStrategySelector;
+import dev.pinnedmemory.backend.NumaNode;
+import dev.pinnedmemory.backend.NumaTopology;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.unit.DataSize;
@@ -39,7 +43,8 @@ final class PinnedMemoryPropertiesValidator {
         Map<String, PinnedMemoryProperties.Pool> configured = properties.getPools().isEmpty()
                 ? Map.of(PinnedMemoryProperties.DEFAULT_POOL_NAME, new PinnedMemoryProperties.Pool())
                 : properties.getPools();
-        configured.forEach((name, pool) -> pools.put(name, pool(name, pool)));
+        NumaNode numaNode = numaNode(PREFIX + "numa-node", properties.getNumaNode());
+        configured.forEach((name, pool) -> pools.put(name, pool(name, pool, numaNode)));
         checkBudget(budget, pools);
         return new PinnedMemorySettings(properties.getBackend(), properties.isRequirePageLocked(),
                 properties.getLeakDetection(), budget, selector, pools);
@@ -72,7 +77,30 @@ final class PinnedMemoryPropertiesValidator {
         return new PinningStrategySelector(small, large, strategy.getReuseThreshold());
     }
 
-    private static PinnedMemorySettings.Pool pool(String name, PinnedMemoryProperties.Pool pool) {
+    /**
+     * {@return the node {@code value} names}; a number must be an online node of this machine, so
+     * a node that does not exist fails start-up here, naming the nodes there are
+     */
+    private static NumaNode numaNode(String property, @Nullable String value) {
+        List<Integer> online = NumaTopology.system().onlineNodes();
+        String nodes = online.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        NumaNode node;
+        try {
+            node = NumaNode.parse(String.valueOf(value));
+        } catch (IllegalArgumentException ex) {
+            throw new InvalidPinnedMemoryPropertyException(property, "must be none, auto or a NUMA node number",
+                    "'" + value + "'", "Set " + property + " to none, auto or one of the online NUMA nodes: " + nodes + ".");
+        }
+        if (node.id() >= 0 && !online.contains(node.id())) {
+            throw new InvalidPinnedMemoryPropertyException(property,
+                    "must be an online NUMA node of this machine (" + nodes + ", from /sys/devices/system/node/online)",
+                    String.valueOf(value), "Set " + property + " to one of " + nodes + ", to auto (the CUDA device's node) "
+                            + "or to none.");
+        }
+        return node;
+    }
+
+    private static PinnedMemorySettings.Pool pool(String name, PinnedMemoryProperties.Pool pool, NumaNode globalNode) {
         String prefix = PREFIX + "pools." + name + ".";
         ElementType<?> type;
         try {
@@ -111,7 +139,8 @@ final class PinnedMemoryPropertiesValidator {
                     "Set " + prefix + "max-wait to a duration such as 250ms, or 0 to fail at once.");
         }
         return new PinnedMemorySettings.Pool(name, type, length, minLength, pool.getInitialSize(), pool.getMaxSize(),
-                pool.isClearOnReturn(), maxWait, pool.isWriteCombined(), pool.isStrictSegments());
+                pool.isClearOnReturn(), maxWait, pool.isWriteCombined(), pool.isStrictSegments(),
+                pool.getNumaNode() == null ? globalNode : numaNode(prefix + "numa-node", pool.getNumaNode()));
     }
 
     /** The bytes-to-elements rule, applied to a configured size. */

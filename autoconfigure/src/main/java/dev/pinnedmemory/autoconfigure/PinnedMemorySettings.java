@@ -9,6 +9,7 @@ import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.PinningStrategySelector;
 import dev.pinnedmemory.backend.BackendKind;
+import dev.pinnedmemory.backend.NumaNode;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
 import org.springframework.core.ResolvableType;
@@ -58,10 +59,11 @@ public record PinnedMemorySettings(BackendKind backend, boolean requirePageLocke
      * @param maxWait how long {@link PinnedMemoryPool#rentWaiting()} waits for memory
      * @param writeCombined whether to allocate write-combined memory (cuda)
      * @param strictSegments whether each lease's segment fails after close
+     * @param numaNode the NUMA node for the pool's memory ({@code numa-node}, or the global one)
      */
     public record Pool(String name, ElementType<?> elementType, int bufferLength, int minBufferLength, int initialSize,
                        int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
-                       boolean strictSegments) {
+                       boolean strictSegments, NumaNode numaNode) {
 
         /** {@return the bean name, e.g. {@code framesPinnedMemoryPool}} */
         public String beanName() {
@@ -94,6 +96,7 @@ public record PinnedMemorySettings(BackendKind backend, boolean requirePageLocke
                     .maxWait(this.maxWait)
                     .writeCombined(this.writeCombined)
                     .strictSegments(this.strictSegments)
+                    .numaNode(this.numaNode)
                     .backend(backend)
                     .budget(budget)
                     .leakDetection(leakDetection)

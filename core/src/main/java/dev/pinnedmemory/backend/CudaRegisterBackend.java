@@ -62,9 +62,10 @@ final class CudaRegisterBackend implements PageLockingBackend {
         try {
             device = CudaCalls.currentDevice();
         } catch (BackendException e) {
-            CudaRuntime.hostUnregister(address, 0);
+            int code = CudaRuntime.hostUnregisterHere(address);
             AnonymousMappings.unmap(address, length, bytes, false);
-            throw e;
+            throw code == 0 ? e : new BackendException(e.getMessage() + "; cudaHostUnregister then failed too: "
+                    + CudaCalls.errorName(code), bytes);
         }
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
                 ignored -> unregisterAndUnmap(address, length, bytes, device));

@@ -103,6 +103,11 @@ final class CudaRuntime {
         return CudaCalls.onDevice(device, () -> JCuda.cudaHostUnregister(CudaPointers.to(MemorySegment.ofAddress(address))));
     }
 
+    /** {@return the code of {@code cudaHostUnregister} called with whatever device is current} */
+    static int hostUnregisterHere(long address) {
+        return CudaCalls.call(() -> JCuda.cudaHostUnregister(CudaPointers.to(MemorySegment.ofAddress(address))));
+    }
+
     /** {@return the PCI bus id of the calling thread's current device, e.g. {@code 0000:3b:00.0}, or null with no device} */
     static @Nullable String currentDevicePciBusId() {
         int[] device = new int[1];

@@ -4,8 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Where pinned memory comes from: one of the page-locking backends ({@code cuda}, {@code mlock},
- * {@code unlocked}), chosen by {@link PageLockingBackends#select(BackendKind, boolean)}.
+ * Where pinned memory comes from: one of the page-locking backends ({@code cuda},
+ * {@code cuda-register}, {@code mlock}, {@code unlocked}), chosen by {@link PageLockingBackends#select(BackendKind, boolean)}.
  *
  * <p>Ownership: {@link #allocate(long, Arena)} ties the memory to the caller's arena; closing
  * that arena unlocks and frees it, exactly once. A backend holds no memory of its own.
@@ -18,10 +18,14 @@ import java.lang.foreign.MemorySegment;
  */
 public interface PageLockingBackend {
 
-    /** {@return the configuration name: {@code cuda}, {@code mlock} or {@code unlocked}} */
+    /** {@return the configuration name: {@code cuda}, {@code cuda-register}, {@code mlock} or {@code unlocked}} */
     String name();
 
-    /** {@return whether memory from this backend is page-locked, so a DMA engine can read it in place} */
+    /**
+     * {@return whether memory from this backend is page-locked (resident, never paged out)} A GPU's
+     * DMA engine reads it in place only when the CUDA driver also knows it is pinned ({@code cuda},
+     * {@code cuda-register}); {@code mlock} memory is copied at pageable speed.
+     */
     boolean pageLocked();
 
     /**

@@ -1,6 +1,7 @@
 package dev.pinnedmemory.benchmarks.gpu;
 
 import dev.pinnedmemory.ElementType;
+import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.backend.CudaPointers;
@@ -97,12 +98,13 @@ final class CopyBandwidth {
         int copies = sizeMiB >= 512 ? 6 : 20;
         PinnedMemoryPool<byte[]> pool = null;
         PinnedBuffer<byte[]> buffer = null;
+        MemoryBudget budget = MemoryBudget.unlimited();
         try {
             Pointer host;
             if (source.startsWith("pooled-")) {
                 PageLockingBackend backend = backends.get(source.substring("pooled-".length()));
                 pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(Math.toIntExact(bytes)).initialSize(1)
-                        .maxSize(1).clearOnReturn(false).backend(backend).name(source).build();
+                        .maxSize(1).clearOnReturn(false).backend(backend).budget(budget).name(source).build();
                 buffer = pool.rent();
                 buffer.fill(1);
                 host = CudaPointers.to(buffer.segment());
@@ -126,6 +128,7 @@ final class CopyBandwidth {
             }
             if (pool != null) {
                 pool.close();
+                WarmupTiming.awaitFreed(budget);   // the next source's copies must not meet a cudaFreeHost
             }
         }
     }

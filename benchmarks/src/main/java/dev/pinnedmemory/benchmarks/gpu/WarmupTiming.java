@@ -73,7 +73,7 @@ final class WarmupTiming {
     }
 
     /** The reclaimer frees closed memory off this thread: wait (at most a minute) so that runs do not overlap. */
-    private static void awaitFreed(MemoryBudget budget) {
+    static void awaitFreed(MemoryBudget budget) {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (budget.usedBytes() > 0 && System.nanoTime() < deadline) {
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);

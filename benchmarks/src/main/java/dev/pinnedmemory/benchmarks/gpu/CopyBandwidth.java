@@ -61,7 +61,7 @@ final class CopyBandwidth {
      *
      * @param sizesMiB copy sizes, at most 1024 (a pooled byte buffer's {@code int} length)
      */
-    CopyBandwidth(Backends backends, int[] sizesMiB, BooleanSupplier inTime) {
+    CopyBandwidth(WorkingBackends backends, int[] sizesMiB, BooleanSupplier inTime) {
         for (int sizeMiB : sizesMiB) {
             long bytes = (long) sizeMiB << 20;
             Pointer device = new Pointer();
@@ -94,7 +94,7 @@ final class CopyBandwidth {
         return List.copyOf(rows);
     }
 
-    private void measure(Backends backends, String source, int sizeMiB, long bytes, Pointer device) {
+    private void measure(WorkingBackends backends, String source, int sizeMiB, long bytes, Pointer device) {
         int copies = sizeMiB >= 512 ? 6 : 20;
         PinnedMemoryPool<byte[]> pool = null;
         PinnedBuffer<byte[]> buffer = null;

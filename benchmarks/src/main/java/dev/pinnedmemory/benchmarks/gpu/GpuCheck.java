@@ -71,7 +71,7 @@ public final class GpuCheck {
         Map<String, Object> backends = new LinkedHashMap<>();
         if (facts.noDevice == null) {
             System.out.println("gpu-check: measuring copy bandwidth and warm-up time");
-            Backends working = new Backends();
+            WorkingBackends working = new WorkingBackends();
             backends.put("working", List.copyOf(working.working.keySet()));
             backends.put("refused", working.refused);
             bandwidth = new CopyBandwidth(working, sizesMiB, inTime).rows();

@@ -38,7 +38,7 @@ final class WarmupTiming {
     private static final int GIB = 1 << 30;
     private final List<Row> rows = new ArrayList<>();
 
-    WarmupTiming(Backends backends, int[] sizesGib, BooleanSupplier inTime) {
+    WarmupTiming(WorkingBackends backends, int[] sizesGib, BooleanSupplier inTime) {
         int threads = Math.min(8, Runtime.getRuntime().availableProcessors());
         for (int gib : sizesGib) {
             for (Map.Entry<String, PageLockingBackend> backend : backends.working.entrySet()) {

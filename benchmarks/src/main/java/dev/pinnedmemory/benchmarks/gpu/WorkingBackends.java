@@ -16,12 +16,12 @@ import org.jspecify.annotations.Nullable;
  * {@code cudaHostRegister}) and {@code mlock} (locked by the OS only: the driver stages copies from
  * it as from pageable memory). Immutable after construction.
  */
-final class Backends {
+final class WorkingBackends {
 
     final Map<String, PageLockingBackend> working = new LinkedHashMap<>();
     final Map<String, String> refused = new LinkedHashMap<>();
 
-    Backends() {
+    WorkingBackends() {
         for (BackendKind kind : new BackendKind[] {BackendKind.CUDA, BackendKind.CUDA_REGISTER, BackendKind.MLOCK}) {
             try {
                 working.put(kind.configName(), PageLockingBackends.select(kind, true).backend());

@@ -92,8 +92,11 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         Allocator allocator = builder.allocator != null ? builder.allocator
                 : Allocator.standard(builder.backend != null ? builder.backend : PageLockingBackends.defaultSelection().backend());
         if (settings.numaNode() >= 0) {
-            allocator = new Allocator(PageLockingBackends.placedOn(allocator.backend, settings.numaNode()),
-                    allocator.reclaimer, allocator.leaks);
+            PageLockingBackend placed = builder.numaNode.isAuto()
+                    ? PageLockingBackends.placedOnIfPossible(allocator.backend, settings.numaNode())
+                    : PageLockingBackends.placedOn(allocator.backend, settings.numaNode());
+            allocator = new Allocator(placed, allocator.reclaimer, allocator.leaks);
+            settings = settings.withNumaNode(PageLockingBackends.nodeOf(placed));
         }
         this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
         this.metrics = new PoolMetrics(engine);
@@ -437,7 +440,9 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
          * kernel or driver puts it). A node binds every buffer with {@code mbind(MPOL_BIND)} before
          * its first touch; {@link NumaNode#AUTO} takes the current CUDA device's node when the
          * machine says which. With the {@code cuda} backend a placed pool's memory comes from the
-         * registration path ({@code cuda-register}). {@link #build()} throws for a node that is not online.
+         * registration path ({@code cuda-register}); where the driver refuses to register, a node
+         * number fails {@link #build()} naming the CUDA error and {@code AUTO} leaves the memory
+         * unbound (with a warning; stats say -1). {@link #build()} throws for a node that is not online.
          */
         public Builder<A> numaNode(NumaNode numaNode) {
             this.numaNode = Objects.requireNonNull(numaNode, "numaNode");
@@ -461,6 +466,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
          *
          * @throws IllegalArgumentException naming the value and the rule for a bad setting, or a
          *     NUMA node that is not online (naming the nodes there are)
+         * @throws dev.pinnedmemory.backend.PageLockingUnavailableException if a NUMA node needs a
+         *     registration that the CUDA driver refuses
          * @throws MemoryBudgetExceededException if the initial buffers do not fit the budget
          * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
          */

@@ -58,6 +58,12 @@ record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int m
         initialBytes(initialSize, bufferLength, type);
     }
 
+    /** {@return these settings with {@code numaNode} instead} */
+    PoolSettings<A> withNumaNode(int numaNode) {
+        return new PoolSettings<>(name, type, bufferLength, minBufferLength, initialSize, maxSize, clearOnReturn, maxWait,
+                writeCombined, strictSegments, leakDetection, warmupThreads, numaNode);
+    }
+
     /** {@return the bytes of {@code count} buffers of {@code length} elements} @throws IllegalArgumentException on overflow */
     static long initialBytes(int count, int length, ElementType<?> type) {
         try {

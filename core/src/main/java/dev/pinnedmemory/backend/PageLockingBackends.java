@@ -133,8 +133,11 @@ public final class PageLockingBackends {
      * {@code MPOL_BIND} before the first touch), or {@code backend} itself for {@code node < 0}}
      * {@code mlock} and {@code unlocked} keep their name and kind of memory; {@code cuda} gives way
      * to {@code cuda-register} on that node, because {@code cudaHostAlloc} places memory where the
-     * driver likes (write-combined memory is then not available).
+     * driver likes (write-combined memory is then not available), after a 2 MiB registration on that
+     * node has worked.
      *
+     * @throws PageLockingUnavailableException when {@code backend} is {@code cuda} and the driver
+     *     refuses the registration, naming the CUDA error
      * @throws IllegalArgumentException for a backend that cannot place memory (one written by users)
      */
     public static PageLockingBackend placedOn(PageLockingBackend backend, int node) {
@@ -144,11 +147,34 @@ public final class PageLockingBackends {
         return switch (backend) {
             case MlockBackend mlock -> mlock.onNode(node);
             case UnlockedBackend unlocked -> unlocked.onNode(node);
-            case CudaBackend ignored -> new CudaRegisterBackend(node);
+            case CudaBackend ignored -> {
+                String problem = probeRegistration(node);
+                if (problem != null) {
+                    throw new PageLockingUnavailableException("numa-node " + node + " with backend 'cuda' needs memory "
+                            + "registered with cudaHostRegister, and the driver refused: " + problem
+                            + ". Fix: set numa-node to auto or none, or use backend mlock", Map.of("cuda-register", problem));
+                }
+                yield new CudaRegisterBackend(node);
+            }
             case CudaRegisterBackend ignored -> new CudaRegisterBackend(node);
             default -> throw new IllegalArgumentException("numaNode: " + node + " (backend '" + backend.name()
                     + "' cannot place memory on a NUMA node; expected one of: cuda, cuda-register, mlock, unlocked)");
         };
+    }
+
+    /**
+     * {@return like {@link #placedOn}, but {@code backend} itself, unplaced, where placing it cannot
+     * work here} (a refused registration for {@code cuda}, a backend that cannot place memory), with
+     * a warning naming why: what {@code numa-node: auto} does.
+     */
+    public static PageLockingBackend placedOnIfPossible(PageLockingBackend backend, int node) {
+        try {
+            return placedOn(backend, node);
+        } catch (PageLockingUnavailableException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "pinned-memory numa-node auto: memory of backend {0} is not bound to "
+                    + "node {1}: {2}", backend.name(), node, e.getMessage());
+            return backend;
+        }
     }
 
     /** {@return the NUMA node {@code backend} binds its memory to, or -1 when it leaves placement to the kernel or driver} */
@@ -171,10 +197,14 @@ public final class PageLockingBackends {
         }
     }
 
-    /** {@return null when a 2 MiB registration works, else the refusal naming the CUDA error} */
     private static @Nullable String probeRegistration() {
+        return probeRegistration(-1);
+    }
+
+    /** {@return null when a 2 MiB registration (on {@code node}, or anywhere for -1) works, else the refusal naming the CUDA error} */
+    private static @Nullable String probeRegistration(int node) {
         try (Arena arena = Arena.ofShared()) {
-            new CudaRegisterBackend(-1).allocate(AnonymousMappings.HUGE_PAGE, arena);
+            new CudaRegisterBackend(node).allocate(AnonymousMappings.HUGE_PAGE, arena);
             return null;
         } catch (BackendException e) {
             return e.getMessage();

@@ -71,13 +71,25 @@ class CudaRegisterBackendTests {
     }
 
     @Test
-    void placingTheCudaBackendShouldGoThroughRegistration() {
-        PageLockingBackend placed = PageLockingBackends.placedOn(new CudaBackend(), 0);
-        assertThat(placed.name()).isEqualTo("cuda-register");
-        assertThat(PageLockingBackends.nodeOf(placed)).isZero();
+    void placingTheCudaBackendShouldNeedARegistrationAndNameTheCudaErrorWhenItIsRefused() {
+        CudaBackend cuda = new CudaBackend();
+        assertThatThrownBy(() -> PageLockingBackends.placedOn(cuda, 0))
+                .isInstanceOf(PageLockingUnavailableException.class)
+                .hasMessageStartingWith("numa-node 0 with backend 'cuda' needs memory registered with cudaHostRegister, "
+                        + "and the driver refused: cudaHostRegister of 2 MiB refused: cudaErrorInsufficientDriver (35)")
+                .hasMessageEndingWith("Fix: set numa-node to auto or none, or use backend mlock");
+        assertThat(PageLockingBackends.placedOnIfPossible(cuda, 0)).isSameAs(cuda);   // auto: unplaced, with a warning
+        assertThat(PageLockingBackends.nodeOf(cuda)).isEqualTo(-1);
+    }
+
+    @Test
+    void placingOtherBackendsShouldKeepTheirKindOfMemory() {
+        PageLockingBackend register = PageLockingBackends.placedOn(new CudaRegisterBackend(-1), 0);
+        assertThat(register.name()).isEqualTo("cuda-register");
+        assertThat(PageLockingBackends.nodeOf(register)).isZero();
         assertThat(PageLockingBackends.placedOn(MlockBackend.INSTANCE, -1)).isSameAs(MlockBackend.INSTANCE);
         assertThat(PageLockingBackends.placedOn(MlockBackend.INSTANCE, 0).name()).isEqualTo("mlock");
-        assertThat(PageLockingBackends.nodeOf(new CudaBackend())).isEqualTo(-1);
+        assertThat(PageLockingBackends.nodeOf(PageLockingBackends.placedOnIfPossible(MlockBackend.INSTANCE, 0))).isZero();
     }
 
     @Test

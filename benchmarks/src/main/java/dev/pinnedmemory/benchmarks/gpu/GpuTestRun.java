@@ -49,6 +49,8 @@ final class GpuTestRun {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectClasspathRoots(Set.of(root)))
                 .filters(TagFilter.includeTags("gpu"))
+                // A test that hangs on a device must not hold the whole check past its four minutes.
+                .configurationParameter("junit.jupiter.execution.timeout.default", "60 s")
                 .build();
         Launcher launcher = LauncherFactory.create();
         launcher.execute(request, new TestExecutionListener() {

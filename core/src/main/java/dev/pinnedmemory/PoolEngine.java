@@ -15,17 +15,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Rent: a lock-free poll of the size class's idle slots; on a miss, completed fences are
  * collected and polled again, then a new buffer is allocated within the budget; when the budget
- * refuses, memory freed but not yet given back is reclaimed and idle buffers of other size classes
- * are freed before the rent gives up (or waits). Return: the block goes back to its class's idle
+ * refuses, memory freed but not yet given back is reclaimed and idle buffers anywhere on the budget
+ * (this pool's other size classes and other pools, largest first: {@link MemoryBudget#makeRoom}) are
+ * freed, if that makes room, before the rent gives up (or waits). As a {@link MemoryBudget.IdleHolder}
+ * it gives its own idle buffers up the same way to other pools' renters. Return: the block goes back to its class's idle
  * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
  * resize, {@link WaitingRent} for rents that wait and {@link LeaseScopes} for strict leases. Thread-safe: rent and return take no lock;
  * resize and close are serialised.
  */
-final class PoolEngine<A> implements LeaseOwner<A> {
+final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     private static final System.Logger LOG = System.getLogger(PinnedMemoryPool.class.getName());
     /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
     static final int FULL = Integer.MIN_VALUE;
+    /** Times a refused rent makes room and tries again before it gives up (others may take the room first). */
+    private static final int MAKE_ROOM_ATTEMPTS = 8;
 
     final PoolSettings<A> settings;
     final Allocator allocator;
@@ -53,10 +57,12 @@ final class PoolEngine<A> implements LeaseOwner<A> {
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
         if (!budget.tryReserve(needed)) {
-            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes());
+            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), settings.name(),
+                    true);
         }
         new Resizer<>(this).warm(first, needed);
         this.shape = first;
+        budget.addIdleHolder(this);
     }
 
     @Override
@@ -142,7 +148,8 @@ final class PoolEngine<A> implements LeaseOwner<A> {
             allocator.reclaimer.drainNow();
             anchor = tryAllocate(sizeClass);
         }
-        while (anchor == null && freeIdleOfOtherClass(current, sizeClass)) {
+        // Idle memory anywhere on the budget is given up for this rent, but only if that makes room.
+        for (int attempt = 0; anchor == null && attempt < MAKE_ROOM_ATTEMPTS && budget.makeRoom(sizeClass.bytes); attempt++) {
             anchor = tryAllocate(sizeClass);
         }
         return anchor;
@@ -153,17 +160,36 @@ final class PoolEngine<A> implements LeaseOwner<A> {
                 sizeClass.description);
     }
 
-    /** Frees one idle buffer of another size class, largest first, so that classes share the budget. */
-    private boolean freeIdleOfOtherClass(PoolShape current, SizeClass wanted) {
+    @Override
+    public long idleBytes() {
+        long idle = 0;
+        for (SizeClass sizeClass : shape.classes) {
+            idle += sizeClass.idle.count() * sizeClass.bytes;
+        }
+        return idle;
+    }
+
+    @Override
+    public long largestIdleBytes() {
+        SizeClass[] classes = shape.classes;
+        for (int i = classes.length - 1; i >= 0; i--) {
+            if (classes[i].idle.count() > 0) {
+                return classes[i].bytes;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public boolean freeLargestIdle() {
+        SizeClass[] classes = shape.classes;
         int[] home = {0};
-        for (int i = current.classes.length - 1; i >= 0; i--) {
-            SizeClass other = current.classes[i];
-            if (other != wanted) {
-                BlockAnchor idle = other.idle.poll(home);
-                if (idle != null) {
-                    drop(idle.block, true);
-                    return true;
-                }
+        for (int i = classes.length - 1; i >= 0; i--) {
+            BlockAnchor idle = classes[i].idle.poll(home);
+            if (idle != null) {
+                // On this thread, so the bytes are back in the budget (cuda: cudaFreeHost ran) when this returns.
+                drop(idle.block, true);
+                return true;
             }
         }
         return false;
@@ -283,6 +309,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
             }
             closed = true;
         }
+        budget.removeIdleHolder(this);
         for (BlockAnchor anchor : shape.drainIdle()) {
             anchor.block.free();
         }
@@ -348,8 +375,8 @@ final class PoolEngine<A> implements LeaseOwner<A> {
     MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
         PoolShape current = shape;
         long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
-        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes())
-                : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
+        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(),
+                settings.name(), false) : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
                 settings.name());
     }
 }

@@ -81,6 +81,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     @Override
     public MemorySegment segment() {
         BlockAnchor held = held();
+        if (!held.block.exposed) {
+            held.block.exposed = true;   // it may be kept past the lease: its block is then zeroed at every rent
+        }
         Reference.reachabilityFence(held);
         return segment;
     }

@@ -40,6 +40,8 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     final @Nullable Throwable creationSite;
     private final String who;
     private final ThreadLocal<int[]> homes;
+    /** Zeroes idle buffers in the background; null without {@code clearOnReturn}. */
+    private final @Nullable IdleZeroing zeroing;
     private volatile PoolShape shape;
     private volatile boolean closed;
 
@@ -51,6 +53,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
         this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer);
         this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
+        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments()) : null;
         this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
                 ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
         PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
@@ -129,7 +132,11 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             anchor = sizeClass.idle.poll(home);
         }
         if (anchor != null) {
-            anchor.block.markInUse();
+            if (zeroing != null) {
+                anchor.block.claimFromIdle();   // the background thread may be zeroing it: wait for that chunk
+            } else {
+                anchor.block.markInUse();
+            }
             return lease(anchor, length, home[0]);
         }
         anchor = allocate(sizeClass, current);
@@ -200,10 +207,11 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         long asked = bytesFor(length);
         block.slot = slot;
         block.countRent(asked);
-        if (settings.clearOnReturn()) {
+        if (zeroing != null) {
             long dirty = block.dirtyBytes;
             if (dirty > 0) {
-                // Zero what this renter will see, also what a segment kept by an earlier holder wrote after it returned.
+                // Zero what this renter will see and the background has not reached, also what a segment kept
+                // by an earlier holder wrote after it returned (such a block is never zeroed in the background).
                 (dirty >= block.bytes && asked >= block.bytes ? block.segment : block.segment.asSlice(0,
                         Math.min(dirty, asked))).fill((byte) 0);
                 block.dirtyBytes = dirty > asked ? dirty : 0;
@@ -266,10 +274,14 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
                 return;
             }
             // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
+            boolean zero = zeroing != null && zeroing.wanted(block);
             block.markIdle();
             if (!sizeClass.idle.offer(anchor, block.slot)) {
                 drop(block, false);
                 return;
+            }
+            if (zero) {
+                zeroing.request();
             }
             if (closed || sizeClass.generation != shape.generation) {
                 // A resize or close ran between the check and the offer: nobody rents from these slots any more.

@@ -32,6 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class MemoryBudget {
 
+    /** Most buffers one {@link #makeRoom} frees before it lets its caller try again (races make it retry anyway). */
+    private static final int MAX_FREES_PER_ATTEMPT = 1024;
+
     private final long limitBytes;
     private final AtomicLong usedBytes = new AtomicLong();
     private final AtomicInteger waiters = new AtomicInteger();
@@ -55,9 +58,6 @@ public final class MemoryBudget {
         /** Frees one of the largest idle buffers, giving its bytes back before it returns; {@return whether it freed one} */
         boolean freeLargestIdle();
     }
-
-    /** Most buffers one {@link #makeRoom} frees before it lets its caller try again (races make it retry anyway). */
-    private static final int MAX_FREES_PER_ATTEMPT = 1024;
 
     /**
      * @param limitBytes the most bytes the pools may hold together; 0 for unlimited

@@ -108,17 +108,29 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
      * only renter; this compare-and-set excludes the cleaner.
      */
     void claimFromIdle() {
-        while (true) {
+        for (int spins = 0; ; spins++) {
             int current = state;
             if (current == IDLE) {
                 if (STATE.compareAndSet(this, IDLE, IN_USE)) {
                     return;
                 }
             } else if (current == CLEANING) {
-                Thread.onSpinWait();
+                awaitChunk(spins);
             } else {
                 throw new IllegalStateException(description + " taken from an idle slot in state " + current);
             }
+        }
+    }
+
+    /**
+     * Waits out a chunk being zeroed (a few microseconds): spins at first, then yields, so a cleaner
+     * that lost its core to another thread gets it back instead of being spun against.
+     */
+    private static void awaitChunk(int spins) {
+        if (spins < 256) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
         }
     }
 
@@ -179,13 +191,13 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     }
 
     private boolean free(boolean now) {
-        while (true) {
+        for (int spins = 0; ; spins++) {
             int current = state;
             if (current == FREED) {
                 return false;
             }
             if (current == CLEANING) {
-                Thread.onSpinWait();   // never give memory back while the background thread writes it
+                awaitChunk(spins);   // never give memory back while the background thread writes it
             } else if (STATE.compareAndSet(this, current, FREED)) {
                 break;
             }

@@ -46,15 +46,20 @@ final class IdleZeroing {
 
     /**
      * Asks the reclaimer to come by, after a block that {@link #wanted} it went into an idle slot.
-     * One volatile read when a request is already pending, so returns stay cheap. The reclaimer
-     * clears the flag before it scans, so a block offered after a scan began is seen by that scan
-     * or triggers another.
+     * One volatile read when a request is already pending, and no system call unless the reclaimer
+     * sleeps, so returns stay cheap. The reclaimer clears the flag before it scans, so a block
+     * offered after a scan began is seen by that scan or triggers another.
      */
     void request() {
         if (!requested) {
             requested = true;
-            pool.allocator.reclaimer.zeroSoon(this);
+            pool.allocator.reclaimer.zeroingRequested();
         }
+    }
+
+    /** {@return whether a returner asked for zeroing since the last scan began} */
+    boolean requested() {
+        return requested;
     }
 
     /**
@@ -63,6 +68,9 @@ final class IdleZeroing {
      */
     boolean run(long deadline) {
         requested = false;
+        if (pool.isClosed()) {
+            return false;
+        }
         for (SizeClass sizeClass : pool.shape().classes) {
             IdleSlots<BlockAnchor> idle = sizeClass.idle;
             for (int i = 0; i < idle.capacity(); i++) {
@@ -72,6 +80,7 @@ final class IdleZeroing {
                 }
                 while (zeroChunk(anchor.block)) {
                     if (System.nanoTime() - deadline > 0) {
+                        requested = true;   // the rest in the next slice
                         return true;
                     }
                 }

@@ -66,6 +66,9 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         new Resizer<>(this).warm(first, needed);
         this.shape = first;
         budget.addIdleHolder(this);
+        if (zeroing != null) {
+            allocator.reclaimer.startZeroing(zeroing);
+        }
     }
 
     @Override
@@ -322,6 +325,9 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             closed = true;
         }
         budget.removeIdleHolder(this);
+        if (zeroing != null) {
+            allocator.reclaimer.stopZeroing(zeroing);
+        }
         for (BlockAnchor anchor : shape.drainIdle()) {
             anchor.block.free();
         }

@@ -53,7 +53,7 @@ final class IdleZeroing {
     void request() {
         if (!requested) {
             requested = true;
-            pool.allocator.reclaimer.zeroingRequested();
+            pool.allocator.reclaimer.zeroing.requested();
         }
     }
 
@@ -64,13 +64,15 @@ final class IdleZeroing {
 
     /**
      * Zeroes dirty idle blocks of the pool's current shape until none is left or {@code deadline}
-     * ({@link System#nanoTime()}) passes. {@return whether work is left} Reclaimer thread only.
+     * ({@link System#nanoTime()}) passes; what is left then stays flagged. {@return the bytes zeroed}
+     * Reclaimer thread only.
      */
-    boolean run(long deadline) {
+    long run(long deadline) {
         requested = false;
         if (pool.isClosed()) {
-            return false;
+            return 0;
         }
+        long zeroed = 0;
         for (SizeClass sizeClass : pool.shape().classes) {
             IdleSlots<BlockAnchor> idle = sizeClass.idle;
             for (int i = 0; i < idle.capacity(); i++) {
@@ -78,31 +80,33 @@ final class IdleZeroing {
                 if (anchor == null || !wanted(anchor.block)) {
                     continue;   // a racy read of another holder's fields: only a hint, checked again under the claim
                 }
-                while (zeroChunk(anchor.block)) {
+                long chunk;
+                while ((chunk = zeroChunk(anchor.block)) > 0) {
+                    zeroed += chunk;
                     if (System.nanoTime() - deadline > 0) {
                         requested = true;   // the rest in the next slice
-                        return true;
+                        return zeroed;
                     }
                 }
             }
         }
-        return false;
+        return zeroed;
     }
 
-    /** Zeroes the last chunk of the dirty prefix; {@return whether more of it is dirty and the block is still idle} */
-    private boolean zeroChunk(NativeBlock block) {
+    /** Zeroes the last chunk of the dirty prefix; {@return its bytes, 0 when nothing was left or the block is not idle} */
+    private long zeroChunk(NativeBlock block) {
         if (!block.startCleaning()) {
-            return false;   // rented, or being freed: its next return asks again
+            return 0;   // rented, or being freed: its next return asks again
         }
         try {
             long dirty = block.dirtyBytes;
             if (!wanted(block)) {
-                return false;
+                return 0;
             }
             long from = Math.max(0, dirty - CHUNK_BYTES);
             block.segment.asSlice(from, dirty - from).fill((byte) 0);
             block.dirtyBytes = from;
-            return from > 0;
+            return dirty - from;
         } finally {
             block.endCleaning();
         }

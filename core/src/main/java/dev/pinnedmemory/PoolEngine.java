@@ -67,7 +67,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.shape = first;
         budget.addIdleHolder(this);
         if (zeroing != null) {
-            allocator.reclaimer.startZeroing(zeroing);
+            allocator.reclaimer.zeroing.start(zeroing);
         }
     }
 
@@ -172,37 +172,22 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     @Override
     public long idleBytes() {
-        long idle = 0;
-        for (SizeClass sizeClass : shape.classes) {
-            idle += sizeClass.idle.count() * sizeClass.bytes;
-        }
-        return idle;
+        return shape.idleBytes();
     }
 
     @Override
     public long largestIdleBytes() {
-        SizeClass[] classes = shape.classes;
-        for (int i = classes.length - 1; i >= 0; i--) {
-            if (classes[i].idle.count() > 0) {
-                return classes[i].bytes;
-            }
-        }
-        return 0;
+        return shape.largestIdleBytes();
     }
 
     @Override
     public boolean freeLargestIdle() {
-        SizeClass[] classes = shape.classes;
-        int[] home = {0};
-        for (int i = classes.length - 1; i >= 0; i--) {
-            BlockAnchor idle = classes[i].idle.poll(home);
-            if (idle != null) {
-                // On this thread, so the bytes are back in the budget (cuda: cudaFreeHost ran) when this returns.
-                drop(idle.block, true);
-                return true;
-            }
+        BlockAnchor idle = shape.pollLargestIdle();
+        if (idle == null) {
+            return false;
         }
-        return false;
+        drop(idle.block, true);   // on this thread: its bytes are back in the budget (cuda: cudaFreeHost ran) now
+        return true;
     }
 
     private PinnedBuffer<A> lease(BlockAnchor anchor, int length, int slot) {
@@ -326,7 +311,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
         budget.removeIdleHolder(this);
         if (zeroing != null) {
-            allocator.reclaimer.stopZeroing(zeroing);
+            allocator.reclaimer.zeroing.stop(zeroing);
         }
         for (BlockAnchor anchor : shape.drainIdle()) {
             anchor.block.free();

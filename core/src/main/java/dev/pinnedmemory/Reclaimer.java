@@ -38,14 +38,6 @@ final class Reclaimer {
     private static final System.Logger LOG = System.getLogger(Reclaimer.class.getName());
     /** Fence poll interval while a renter waits for memory. */
     private static final long URGENT_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-    /** Longest stretch of zeroing idle buffers before the thread looks at its queue and fences again. */
-    private static final long ZEROING_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /**
-     * After zeroing, the thread polls for more every 100 us for 10 ms, so returners in a busy period
-     * only raise a flag (no system call to wake a parked thread on their way back).
-     */
-    private static final long ZEROING_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
-    private static final long ZEROING_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Fence poll interval otherwise. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Attempts to close an arena still acquired by a native call before giving up and reporting it. */
@@ -79,12 +71,8 @@ final class Reclaimer {
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Task> retries = new ArrayList<>();
     private final Set<FencedBlocks> watched = ConcurrentHashMap.newKeySet();
-    /** The open {@code clearOnReturn} pools, each with a flag its returners raise when a block needs zeroing. */
-    private final Set<IdleZeroing> zeroing = ConcurrentHashMap.newKeySet();
-    /** Whether the thread waits longer than a zeroing poll: then a zeroing request must wake it. */
-    private volatile boolean sleeping;
-    /** Until when ({@link System#nanoTime()}) the thread polls for zeroing requests instead of being woken. */
-    private long lingerUntil;
+    /** The open {@code clearOnReturn} pools and when to come by for them. */
+    final ZeroingSchedule zeroing = new ZeroingSchedule(() -> queue.add(WAKE));
     private final List<Periodic> periodic = new ArrayList<>();
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong finished = new AtomicLong();
@@ -177,27 +165,6 @@ final class Reclaimer {
         }
     }
 
-    /** Registers a {@code clearOnReturn} pool whose flagged idle blocks this thread zeroes; until {@link #stopZeroing}. */
-    void startZeroing(IdleZeroing pool) {
-        zeroing.add(pool);
-    }
-
-    void stopZeroing(IdleZeroing pool) {
-        zeroing.remove(pool);
-    }
-
-    /**
-     * Called by a returner after it raised its pool's flag: wakes the thread only if it sleeps. The
-     * flag is written before {@code sleeping} is read, and the thread sets {@code sleeping} before it
-     * reads the flags, so a request is never left waiting for a long sleep to end.
-     */
-    void zeroingRequested() {
-        if (sleeping) {
-            sleeping = false;
-            queue.add(WAKE);
-        }
-    }
-
     /**
      * Runs {@code task} every {@code periodNanos} on this reclaimer's thread while {@code owner} is
      * reachable; the task is given the owner. Holds the owner weakly.
@@ -225,11 +192,11 @@ final class Reclaimer {
     private void cycle() {
         Task task;
         try {
-            task = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+            task = queue.poll(zeroing.waitNanos(nextWaitNanos()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             task = queue.poll();
         } finally {
-            sleeping = false;
+            zeroing.awake();
         }
         while (task != null) {
             process(task);
@@ -237,51 +204,7 @@ final class Reclaimer {
         }
         pollFences();
         runDue();
-        zeroIdle();
-    }
-
-    /** How long to wait for the queue: as {@link #nextWaitNanos}, but short while zeroing is asked for or lingering. */
-    private long waitNanos() {
-        long wait = nextWaitNanos();
-        if (wait <= 1 || anyZeroingRequested()) {
-            return 1;
-        }
-        if (System.nanoTime() - lingerUntil < 0) {
-            return Math.min(wait, ZEROING_POLL_NANOS);
-        }
-        sleeping = true;
-        if (anyZeroingRequested()) {
-            sleeping = false;
-            return 1;
-        }
-        return wait;
-    }
-
-    private boolean anyZeroingRequested() {
-        for (IdleZeroing pool : zeroing) {
-            if (pool.requested()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void zeroIdle() {
-        long deadline = System.nanoTime() + ZEROING_SLICE_NANOS;
-        for (IdleZeroing pool : zeroing) {
-            if (!pool.requested()) {
-                continue;
-            }
-            try {
-                pool.run(deadline);
-                lingerUntil = System.nanoTime() + ZEROING_LINGER_NANOS;
-                if (System.nanoTime() - deadline > 0) {
-                    return;
-                }
-            } catch (Throwable t) {
-                failed("zeroing idle buffers", t);
-            }
-        }
+        zeroing.run(this);
     }
 
     /** {@return the background thread, for tests that interrupt it} */

@@ -87,8 +87,9 @@ final class Resizer<A> {
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
         MemoryBudget budget = pool.budget;
         long largest = next.largest().bytes;
-        if (budget.limitBytes() != 0 && largest > budget.limitBytes()) {
-            // Even with initialSize 0 nothing is reserved now, but no rent of the new size could ever be served.
+        if (settings.initialSize() == 0 && budget.limitBytes() != 0 && largest > budget.limitBytes()) {
+            // Nothing is reserved for initialSize 0, but no rent of the new size could ever be served. (With
+            // initial buffers the reservation below refuses it: they alone are over the limit.)
             throw new MemoryBudgetExceededException(largest, budget.usedBytes(), budget.limitBytes(), 0,
                     settings.name());
         }

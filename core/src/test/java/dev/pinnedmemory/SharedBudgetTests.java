@@ -2,10 +2,13 @@ package dev.pinnedmemory;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * One budget serves every pool on it: idle buffers of one pool are given up for another pool's
@@ -122,11 +126,11 @@ class SharedBudgetTests {
             PinnedBuffer<byte[]> rented = busy.rent();
             PinnedBuffer<byte[]> inFlight = busy.rent();
             inFlight.fill((byte) 7);
-            java.util.concurrent.CompletableFuture<Void> transfer = new java.util.concurrent.CompletableFuture<>();
-            java.lang.foreign.MemorySegment memory = inFlight.segment();
+            CompletableFuture<Void> transfer = new CompletableFuture<>();
+            MemorySegment memory = inFlight.segment();
             inFlight.closeAfter(TransferFence.of(transfer));
             assertThatThrownBy(other::rent).isInstanceOf(MemoryBudgetExceededException.class);
-            assertThat(memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 7);
+            assertThat(memory.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 7);
             assertThat(busy.stats().fenced()).isEqualTo(1);
             assertThat(busy.stats().inUse()).isEqualTo(1);
             transfer.complete(null);
@@ -145,14 +149,14 @@ class SharedBudgetTests {
              PinnedMemoryPool<byte[]> waiter = pool(budget, "waiter", 64 * KB, 0, 1)) {
             PinnedBuffer<byte[]> held = keeper.rent();
             CountDownLatch waiting = new CountDownLatch(1);
-            java.util.concurrent.CompletableFuture<Integer> served = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Integer> served = CompletableFuture.supplyAsync(() -> {
                 waiting.countDown();
                 try (PinnedBuffer<byte[]> buffer = waiter.rent(Duration.ofSeconds(10))) {
                     return buffer.length();
                 }
             });
             waiting.await();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> waiter.stats().waiting() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> waiter.stats().waiting() == 1);
             held.close();   // kept idle by 'keeper' (maxSize 1): the waiter must take it over
             assertThat(served.get(10, TimeUnit.SECONDS)).isEqualTo(64 * KB);
             assertThat(keeper.stats().idle()).isZero();

@@ -1,11 +1,17 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.MemoryBudgetExceededException;
+import dev.pinnedmemory.PinnedBuffer;
+import dev.pinnedmemory.PinnedMemoryPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -13,6 +19,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
@@ -120,9 +127,9 @@ class PinnedMemoryFailureAnalyzerTests {
 
     /** Rents three 64 KB buffers while it is created, and keeps them. */
     static final class GreedyLoader {
-        final java.util.List<dev.pinnedmemory.PinnedBuffer<byte[]>> buffers = new java.util.ArrayList<>();
+        final List<PinnedBuffer<byte[]>> buffers = new ArrayList<>();
 
-        GreedyLoader(dev.pinnedmemory.PinnedMemoryPool<byte[]> frames) {
+        GreedyLoader(PinnedMemoryPool<byte[]> frames) {
             for (int i = 0; i < 3; i++) {
                 buffers.add(frames.rent());
             }
@@ -131,9 +138,8 @@ class PinnedMemoryFailureAnalyzerTests {
 
     @Configuration(proxyBeanMethods = false)
     static class GreedyConfiguration {
-        @org.springframework.context.annotation.Bean
-        GreedyLoader greedyLoader(@org.springframework.beans.factory.annotation.Qualifier("frames")
-                                  dev.pinnedmemory.PinnedMemoryPool<byte[]> frames) {
+        @Bean
+        GreedyLoader greedyLoader(@Qualifier("frames") PinnedMemoryPool<byte[]> frames) {
             return new GreedyLoader(frames);
         }
     }

@@ -11,10 +11,11 @@ import java.util.function.Consumer;
  * Blocks whose lease ended with {@link PinnedBuffer#closeAfter} and whose fence has not completed:
  * held here, out of every idle set, until {@link TransferFence#isComplete()} says true; then the
  * fence is closed and the block handed to the owner's normal return. Collected by whoever comes
- * by (a rent that would miss, a return, a stats read) and by the {@link Reclaimer}, which polls
+ * by (a rent that would miss, a return) and by the {@link Reclaimer}, which polls
  * every set with pending fences (every 200 us while a renter waits for memory, else every 2 ms);
- * no thread per buffer. A fence that throws is not complete: its block stays held and the error is
- * logged once.
+ * no thread per buffer. A stats read does not collect (reads have no side effects), so
+ * {@code fenced} in stats can lag a completed fence by one poll interval. A fence that throws is
+ * not complete: its block stays held and the error is logged once.
  *
  * <p>Holds the blocks' anchors, so fenced memory is never mistaken for a leak. Thread-safe; one
  * collector at a time.

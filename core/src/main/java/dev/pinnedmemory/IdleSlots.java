@@ -78,6 +78,15 @@ final class IdleSlots<T> {
         return offer(value, 0);
     }
 
+    int capacity() {
+        return capacity;
+    }
+
+    /** {@return the object in slot {@code index} now, leaving it there; a hint for scans that then claim it otherwise} */
+    @Nullable T peek(int index) {
+        return slots.get((index + 1) * stride);
+    }
+
     int count() {
         int count = 0;
         for (int i = 0; i < capacity; i++) {

@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -15,10 +17,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>It is also where renters wait ({@link PinnedMemoryPool#rent(java.time.Duration)}): every
  * release, and every buffer that goes back to an idle set of a pool on this budget, wakes them.
  *
+ * <p>Idle memory is shared. Every open pool on the budget is registered here as a holder of idle
+ * memory; when the budget refuses a new buffer to a pool (plain or waiting rent), idle buffers
+ * anywhere on the budget, this pool's other size classes and other pools alike, are freed, largest
+ * first, until the buffer fits, so one pool's idle buffers (its {@code initialSize} warm start, or
+ * buffers it kept from a burst) never starve another pool's renters. Rented and fenced memory is
+ * never taken. Nothing is freed when the buffer could not fit even with all idle memory given back.
+ * Largest first, because it frees the fewest buffers for the room needed (each free and each later
+ * re-allocation is a system call, and page-locking is slow), and because it needs no time stamp on
+ * the return path, which stays as cheap as it was.
+ *
  * <p>Owns no memory, only counts it. Thread-safe: reservations are lock-free; only waiting
  * renters take a (fair) lock.
  */
 public final class MemoryBudget {
+
+    /** Most buffers one {@link #makeRoom} frees before it lets its caller try again (races make it retry anyway). */
+    private static final int MAX_FREES_PER_ATTEMPT = 1024;
 
     private final long limitBytes;
     private final AtomicLong usedBytes = new AtomicLong();
@@ -26,6 +41,23 @@ public final class MemoryBudget {
     private final AtomicLong changes = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Condition changed = lock.newCondition();
+    /** The open pools on this budget; each removes itself when it is closed (also when it was abandoned). */
+    private final Set<IdleHolder> holders = ConcurrentHashMap.newKeySet();
+
+    /**
+     * What holds idle memory on a budget: a pool's engine (never the pool facade, so a registration
+     * keeps no abandoned pool reachable). Called without any lock held.
+     */
+    interface IdleHolder {
+        /** {@return the bytes of the idle buffers held now} */
+        long idleBytes();
+
+        /** {@return the bytes of the largest idle buffer held now, 0 when none} */
+        long largestIdleBytes();
+
+        /** Frees one of the largest idle buffers, giving its bytes back before it returns; {@return whether it freed one} */
+        boolean freeLargestIdle();
+    }
 
     /**
      * @param limitBytes the most bytes the pools may hold together; 0 for unlimited
@@ -114,6 +146,71 @@ public final class MemoryBudget {
             }
         } while (!usedBytes.compareAndSet(used, used - bytes));
         signalWaiters();
+    }
+
+    void addIdleHolder(IdleHolder holder) {
+        holders.add(holder);
+    }
+
+    void removeIdleHolder(IdleHolder holder) {
+        holders.remove(holder);
+    }
+
+    /** {@return the idle bytes of every pool on this budget now} A hint: renters and returners move it meanwhile. */
+    long idleBytes() {
+        long idle = 0;
+        for (IdleHolder holder : holders) {
+            idle += holder.idleBytes();
+        }
+        return idle;
+    }
+
+    /**
+     * Frees idle buffers of the pools on this budget, largest first, until {@code bytes} more would
+     * fit. Frees nothing when they would not fit even with every idle buffer given back (rented and
+     * fenced memory stays), and nothing on an unlimited budget. Takes no lock: two pools that make
+     * room at once only race for the same idle slots, which hand each buffer to one of them.
+     *
+     * @return whether {@code bytes} fit now (a hint: the caller's reservation may still lose a race)
+     */
+    boolean makeRoom(long bytes) {
+        if (limitBytes == 0 || bytes > limitBytes) {
+            return false;
+        }
+        for (int freed = 0; freed < MAX_FREES_PER_ATTEMPT; freed++) {
+            if (wouldFit(bytes, 0)) {
+                return true;
+            }
+            if (!wouldFit(bytes, idleBytes())) {
+                return false;
+            }
+            if (!freeLargestIdle()) {
+                return wouldFit(bytes, 0);
+            }
+        }
+        return wouldFit(bytes, 0);
+    }
+
+    private boolean freeLargestIdle() {
+        IdleHolder largest = null;
+        long largestBytes = 0;
+        for (IdleHolder holder : holders) {
+            long bytes = holder.largestIdleBytes();
+            if (bytes > largestBytes) {
+                largest = holder;
+                largestBytes = bytes;
+            }
+        }
+        if (largest != null && largest.freeLargestIdle()) {
+            return true;
+        }
+        // The largest was rented meanwhile: any idle buffer will do.
+        for (IdleHolder holder : holders) {
+            if (holder.freeLargestIdle()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@return renters waiting now, over all pools on this budget} */

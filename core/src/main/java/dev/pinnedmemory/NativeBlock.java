@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One allocation from a backend, with the state machine that makes its release exactly-once:
- * {@code IN_USE <-> IDLE}, {@code IN_USE -> FENCED -> IDLE}, and any state {@code -> FREED}. Also
+ * {@code IN_USE <-> IDLE}, {@code IN_USE -> FENCED -> IDLE}, {@code IDLE <-> CLEANING} (the
+ * background thread zeroing it, see {@link IdleZeroing}), and any state but {@code CLEANING}
+ * {@code -> FREED} (a free waits for a cleaning step to end, at most one chunk). Also
  * the {@link java.lang.ref.Cleaner} action for its {@link BlockAnchor}, so it never refers to the
  * anchor, to a lease or to a pool facade: when nobody holds the anchor any more, this frees the
  * memory, and a block that was {@code IN_USE} then is a leak.
@@ -26,6 +28,8 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     static final int IDLE = 1;
     static final int FENCED = 2;
     static final int FREED = 3;
+    /** Idle, and being zeroed by the background thread, which holds it alone for one chunk at a time. */
+    static final int CLEANING = 4;
 
     private static final VarHandle STATE;
     private static final VarHandle RENTS;
@@ -69,6 +73,13 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     volatile @Nullable Arena leaseArena;
     /** Set by a resize that keeps this block's budget bytes for the new buffers instead of releasing them. */
     volatile boolean budgetTransferred;
+    /**
+     * Whether a lease ever handed out this block's own segment ({@code segment()} of a pool without
+     * strict segments). Such a segment may be kept and written after its lease ended, at any time,
+     * so such a block is never certified clean in the background: it is zeroed at every rent, as far
+     * as the renter sees. Written only by the block's holder, before it hands the block on; never reset.
+     */
+    boolean exposed;
 
     NativeBlock(Arena arena, PageLockingBackend backend, Reclaimer reclaimer, MemorySegment segment, Owner owner,
                 @Nullable SizeClass sizeClass, String description) {
@@ -89,6 +100,48 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     /** Marks a block just taken from an idle slot as rented; the slot's compare-and-set made the taker its only holder. */
     void markInUse() {
         STATE.setRelease(this, IN_USE);
+    }
+
+    /**
+     * Marks a block just taken from an idle slot as rented when the background thread may be zeroing
+     * it: waits for its cleaning step (one chunk) to end. The slot's compare-and-set made the taker the
+     * only renter; this compare-and-set excludes the cleaner.
+     */
+    void claimFromIdle() {
+        for (int spins = 0; ; spins++) {
+            int current = state;
+            if (current == IDLE) {
+                if (STATE.compareAndSet(this, IDLE, IN_USE)) {
+                    return;
+                }
+            } else if (current == CLEANING) {
+                awaitChunk(spins);
+            } else {
+                throw new IllegalStateException(description + " taken from an idle slot in state " + current);
+            }
+        }
+    }
+
+    /**
+     * Waits out a chunk being zeroed (a few microseconds): spins at first, then yields, so a cleaner
+     * that lost its core to another thread gets it back instead of being spun against.
+     */
+    private static void awaitChunk(int spins) {
+        if (spins < 256) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
+    /** {@return whether the background thread now holds this idle block alone, to zero one chunk of it} */
+    boolean startCleaning() {
+        return STATE.compareAndSet(this, IDLE, CLEANING);
+    }
+
+    /** Ends a cleaning step: idle again, and what it zeroed is visible to whoever claims it next. */
+    void endCleaning() {
+        STATE.setRelease(this, IDLE);
     }
 
     /** Marks a block its only holder (a lease's end, a fence's completion) is putting back as idle. */
@@ -138,13 +191,17 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     }
 
     private boolean free(boolean now) {
-        int current;
-        do {
-            current = state;
+        for (int spins = 0; ; spins++) {
+            int current = state;
             if (current == FREED) {
                 return false;
             }
-        } while (!STATE.compareAndSet(this, current, FREED));
+            if (current == CLEANING) {
+                awaitChunk(spins);   // never give memory back while the background thread writes it
+            } else if (STATE.compareAndSet(this, current, FREED)) {
+                break;
+            }
+        }
         boolean released = false;
         try {
             backend.decommit(segment);

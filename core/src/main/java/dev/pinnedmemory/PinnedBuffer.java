@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * after {@code close()} stays usable until the pool frees that memory, and writing through it is a
  * bug that can reach the next renter's data. What the next renter sees is zeroed first when
  * {@code clearOnReturn} is on, so writes made through a kept segment between return and rent never
- * reach it. With {@code strictSegments} each lease gets a segment of its own, and a kept segment
+ * reach it: once {@code segment()} of a pooled lease was called, its memory is zeroed at every rent
+ * (other pooled memory is zeroed on the library's background thread, since no segment of it can
+ * have escaped). With {@code strictSegments} each lease gets a segment of its own, and a kept segment
  * throws {@code IllegalStateException} once the lease ends. An address is a number: using one after
  * close is always undefined.
  *
@@ -81,6 +83,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     @Override
     public MemorySegment segment() {
         BlockAnchor held = held();
+        if (!held.block.exposed) {
+            held.block.exposed = true;   // it may be kept past the lease: its block is then zeroed at every rent
+        }
         Reference.reachabilityFence(held);
         return segment;
     }

@@ -364,7 +364,11 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return this;
         }
 
-        /** Whether a returned buffer is zeroed before it is rented again (default true). */
+        /**
+         * Whether a returned buffer is zeroed before it is rented again (default true): on the
+         * library's background thread soon after the return, and at the rent for what it has not
+         * reached yet (always, for a buffer whose {@code segment()} a lease handed out).
+         */
         public Builder<A> clearOnReturn(boolean clearOnReturn) {
             this.clearOnReturn = clearOnReturn;
             return this;

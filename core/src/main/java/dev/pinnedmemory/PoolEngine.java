@@ -15,17 +15,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Rent: a lock-free poll of the size class's idle slots; on a miss, completed fences are
  * collected and polled again, then a new buffer is allocated within the budget; when the budget
- * refuses, memory freed but not yet given back is reclaimed and idle buffers of other size classes
- * are freed before the rent gives up (or waits). Return: the block goes back to its class's idle
+ * refuses, memory freed but not yet given back is reclaimed and idle buffers anywhere on the budget
+ * (this pool's other size classes and other pools, largest first: {@link MemoryBudget#makeRoom}) are
+ * freed, if that makes room, before the rent gives up (or waits). As a {@link MemoryBudget.IdleHolder}
+ * it gives its own idle buffers up the same way to other pools' renters. Return: the block goes back to its class's idle
  * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
  * resize, {@link WaitingRent} for rents that wait and {@link LeaseScopes} for strict leases. Thread-safe: rent and return take no lock;
  * resize and close are serialised.
  */
-final class PoolEngine<A> implements LeaseOwner<A> {
+final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     private static final System.Logger LOG = System.getLogger(PinnedMemoryPool.class.getName());
     /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
     static final int FULL = Integer.MIN_VALUE;
+    /** Times a refused rent makes room and tries again before it gives up (others may take the room first). */
+    private static final int MAKE_ROOM_ATTEMPTS = 8;
 
     final PoolSettings<A> settings;
     final Allocator allocator;
@@ -36,6 +40,8 @@ final class PoolEngine<A> implements LeaseOwner<A> {
     final @Nullable Throwable creationSite;
     private final String who;
     private final ThreadLocal<int[]> homes;
+    /** Zeroes idle buffers in the background; null without {@code clearOnReturn}. */
+    private final @Nullable IdleZeroing zeroing;
     private volatile PoolShape shape;
     private volatile boolean closed;
 
@@ -47,16 +53,22 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
         this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer);
         this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
+        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments()) : null;
         this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
                 ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
         PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
         if (!budget.tryReserve(needed)) {
-            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes());
+            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), settings.name(),
+                    true);
         }
         new Resizer<>(this).warm(first, needed);
         this.shape = first;
+        budget.addIdleHolder(this);
+        if (zeroing != null) {
+            allocator.reclaimer.zeroing.start(zeroing);
+        }
     }
 
     @Override
@@ -123,7 +135,11 @@ final class PoolEngine<A> implements LeaseOwner<A> {
             anchor = sizeClass.idle.poll(home);
         }
         if (anchor != null) {
-            anchor.block.markInUse();
+            if (zeroing != null) {
+                anchor.block.claimFromIdle();   // the background thread may be zeroing it: wait for that chunk
+            } else {
+                anchor.block.markInUse();
+            }
             return lease(anchor, length, home[0]);
         }
         anchor = allocate(sizeClass, current);
@@ -142,7 +158,8 @@ final class PoolEngine<A> implements LeaseOwner<A> {
             allocator.reclaimer.drainNow();
             anchor = tryAllocate(sizeClass);
         }
-        while (anchor == null && freeIdleOfOtherClass(current, sizeClass)) {
+        // Idle memory anywhere on the budget is given up for this rent, but only if that makes room.
+        for (int attempt = 0; anchor == null && attempt < MAKE_ROOM_ATTEMPTS && budget.makeRoom(sizeClass.bytes); attempt++) {
             anchor = tryAllocate(sizeClass);
         }
         return anchor;
@@ -153,20 +170,24 @@ final class PoolEngine<A> implements LeaseOwner<A> {
                 sizeClass.description);
     }
 
-    /** Frees one idle buffer of another size class, largest first, so that classes share the budget. */
-    private boolean freeIdleOfOtherClass(PoolShape current, SizeClass wanted) {
-        int[] home = {0};
-        for (int i = current.classes.length - 1; i >= 0; i--) {
-            SizeClass other = current.classes[i];
-            if (other != wanted) {
-                BlockAnchor idle = other.idle.poll(home);
-                if (idle != null) {
-                    drop(idle.block, true);
-                    return true;
-                }
-            }
+    @Override
+    public long idleBytes() {
+        return shape.idleBytes();
+    }
+
+    @Override
+    public long largestIdleBytes() {
+        return shape.largestIdleBytes();
+    }
+
+    @Override
+    public boolean freeLargestIdle() {
+        BlockAnchor idle = shape.pollLargestIdle();
+        if (idle == null) {
+            return false;
         }
-        return false;
+        drop(idle.block, true);   // on this thread: its bytes are back in the budget (cuda: cudaFreeHost ran) now
+        return true;
     }
 
     private PinnedBuffer<A> lease(BlockAnchor anchor, int length, int slot) {
@@ -174,10 +195,11 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         long asked = bytesFor(length);
         block.slot = slot;
         block.countRent(asked);
-        if (settings.clearOnReturn()) {
+        if (zeroing != null) {
             long dirty = block.dirtyBytes;
             if (dirty > 0) {
-                // Zero what this renter will see, also what a segment kept by an earlier holder wrote after it returned.
+                // Zero what this renter will see and the background has not reached, also what a segment kept
+                // by an earlier holder wrote after it returned (such a block is never zeroed in the background).
                 (dirty >= block.bytes && asked >= block.bytes ? block.segment : block.segment.asSlice(0,
                         Math.min(dirty, asked))).fill((byte) 0);
                 block.dirtyBytes = dirty > asked ? dirty : 0;
@@ -240,10 +262,14 @@ final class PoolEngine<A> implements LeaseOwner<A> {
                 return;
             }
             // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
+            boolean zero = zeroing != null && zeroing.wanted(block);
             block.markIdle();
             if (!sizeClass.idle.offer(anchor, block.slot)) {
                 drop(block, false);
                 return;
+            }
+            if (zero) {
+                zeroing.request();
             }
             if (closed || sizeClass.generation != shape.generation) {
                 // A resize or close ran between the check and the offer: nobody rents from these slots any more.
@@ -282,6 +308,10 @@ final class PoolEngine<A> implements LeaseOwner<A> {
                 return false;
             }
             closed = true;
+        }
+        budget.removeIdleHolder(this);
+        if (zeroing != null) {
+            allocator.reclaimer.zeroing.stop(zeroing);
         }
         for (BlockAnchor anchor : shape.drainIdle()) {
             anchor.block.free();
@@ -348,8 +378,8 @@ final class PoolEngine<A> implements LeaseOwner<A> {
     MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
         PoolShape current = shape;
         long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
-        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes())
-                : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
+        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(),
+                settings.name(), false) : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
                 settings.name());
     }
 }

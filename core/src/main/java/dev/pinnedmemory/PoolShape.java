@@ -3,6 +3,8 @@ package dev.pinnedmemory;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The buffer sizes a pool serves now: one {@link SizeClass}, or, with a minimum buffer size, a
  * ladder of classes from the minimum to the buffer size. A resize makes a new shape (a new
@@ -96,6 +98,37 @@ final class PoolShape {
             count += c.idle.count();
         }
         return count;
+    }
+
+    /** {@return the bytes of the idle buffers now} */
+    long idleBytes() {
+        long idle = 0;
+        for (SizeClass c : classes) {
+            idle += c.idle.count() * c.bytes;
+        }
+        return idle;
+    }
+
+    /** {@return the bytes of a buffer of the largest class with an idle buffer now, 0 when none} */
+    long largestIdleBytes() {
+        for (int i = classes.length - 1; i >= 0; i--) {
+            if (classes[i].idle.count() > 0) {
+                return classes[i].bytes;
+            }
+        }
+        return 0;
+    }
+
+    /** {@return an idle buffer of the largest class that has one, taken out of its slots; null when none} */
+    @Nullable BlockAnchor pollLargestIdle() {
+        int[] home = {0};
+        for (int i = classes.length - 1; i >= 0; i--) {
+            BlockAnchor idle = classes[i].idle.poll(home);
+            if (idle != null) {
+                return idle;
+            }
+        }
+        return null;
     }
 
     /** Takes every idle buffer out, largest class first. */

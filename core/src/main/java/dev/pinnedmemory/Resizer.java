@@ -75,7 +75,8 @@ final class Resizer<A> {
      * Switches the pool to buffers of {@code newLength} elements.
      *
      * @throws MemoryBudgetExceededException if the new initial buffers cannot fit even with the old
-     *     idle ones given back; nothing has changed
+     *     idle ones given back, or one buffer of the new size is larger than the whole budget; nothing
+     *     has changed
      * @throws PinnedMemoryException if the backend refuses; the pool keeps its old size
      */
     void resize(int newLength) {
@@ -85,6 +86,13 @@ final class Resizer<A> {
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
         MemoryBudget budget = pool.budget;
+        long largest = next.largest().bytes;
+        if (settings.initialSize() == 0 && budget.limitBytes() != 0 && largest > budget.limitBytes()) {
+            // Nothing is reserved for initialSize 0, but no rent of the new size could ever be served. (With
+            // initial buffers the reservation below refuses it: they alone are over the limit.)
+            throw new MemoryBudgetExceededException(largest, budget.usedBytes(), budget.limitBytes(), 0,
+                    settings.name());
+        }
         // Reserve first, counting the idle buffers as given back, so a refusal touches nothing.
         long estimate = 0;
         for (SizeClass sizeClass : old.classes) {

@@ -17,6 +17,10 @@ class MemoryBudgetTests {
         MemoryBudget budget = new MemoryBudget(3 * 4096);
         try (PinnedMemoryPool<byte[]> a = pool(budget, "a", 2); PinnedMemoryPool<byte[]> b = pool(budget, "b", 0)) {
             PinnedBuffer<byte[]> fromB = b.rent();
+            assertThat(a.stats().idle()).as("it fit: nothing freed").isEqualTo(2);
+            PinnedBuffer<byte[]> fromA = a.rent();
+            PinnedBuffer<byte[]> secondB = b.rent();
+            assertThat(a.stats().idle()).as("b was served by freeing a's idle buffer").isZero();
             assertThatThrownBy(b::rent).isInstanceOf(MemoryBudgetExceededException.class)
                     .hasMessage("pinned memory budget exceeded: requested 4096 bytes, used 12288 bytes, limit 12288 bytes (pinned-memory.max-total-size)")
                     .satisfies(e -> {
@@ -24,12 +28,16 @@ class MemoryBudgetTests {
                         assertThat(budgetError.requestedBytes()).isEqualTo(4096);
                         assertThat(budgetError.usedBytes()).isEqualTo(12288);
                         assertThat(budgetError.limitBytes()).isEqualTo(12288);
+                        assertThat(budgetError.pool()).isEqualTo("b");
+                        assertThat(budgetError.isWarmUp()).isFalse();
                     });
-            assertThat(b.stats().misses()).isEqualTo(1);
-            assertThat(b.stats().inUse()).isEqualTo(1);
+            assertThat(b.stats().misses()).isEqualTo(2);
+            assertThat(b.stats().inUse()).isEqualTo(2);
             fromB.close();
-            try (PinnedBuffer<byte[]> fromA = a.rent()) {
-                assertThat(fromA.length()).isEqualTo(4096);
+            secondB.close();
+            fromA.close();
+            try (PinnedBuffer<byte[]> again = a.rent()) {
+                assertThat(again.length()).isEqualTo(4096);
                 assertThat(budget.usedBytes()).isEqualTo(3 * 4096);
             }
         }

@@ -18,17 +18,20 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Eight renters on two pools that share one budget, for a bounded time
- * ({@code -Dpinnedmemory.stress.seconds=N}, default 3), while everything that could break
- * ownership runs at once: a resizer on both pools, a "DMA engine" that checks fenced memory is left
- * alone until it completes the fence, a thread that keeps using and closing stale leases, a stats
- * reader, and a sampler that checks the budget's ceiling continuously. Proves exclusive ownership
- * (no two holders, nothing in flight re-rented), a budget never exceeded, nothing lost, books that
- * add up, and no locked memory left behind.
+ * Eight renters on three pools that share one small budget, each renter on its own pool, for a
+ * bounded time ({@code -Dpinnedmemory.stress.seconds=N}, default 3), while everything that could
+ * break ownership runs at once: a resizer on two pools, a "DMA engine" that checks fenced memory is
+ * left alone until it completes the fence, a thread that keeps using and closing stale leases, a
+ * stats reader, a thread that keeps interrupting the background thread, and a sampler that checks
+ * the budget's ceiling continuously. One pool's warm buffers ({@code initialSize}) take most of the
+ * budget, so the others' renters are served only if idle memory is shared. Proves exclusive
+ * ownership (no two holders, nothing in flight re-rented), a budget never exceeded, every pool's
+ * renters served, nothing lost, books that add up, and no locked memory left behind.
  */
 class PoolStressTests {
 
@@ -62,13 +65,18 @@ class PoolStressTests {
         AtomicLong staleUses = new AtomicLong();
         AtomicLong samples = new AtomicLong();
         AtomicLong violations = new AtomicLong();
+        AtomicLong interrupts = new AtomicLong();
+        AtomicLongArray served = new AtomicLongArray(3);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         Allocator allocator = leaks.allocator(backend, reclaimer);
         try (PinnedMemoryPool<int[]> classes = PinnedMemoryPool.builder(ElementType.INT).allocator(allocator)
                      .bufferSize(1024).minBufferSize(256).initialSize(2).maxSize(3).budget(budget).name("classes").build();
              PinnedMemoryPool<int[]> fixed = PinnedMemoryPool.builder(ElementType.INT).allocator(allocator)
-                     .bufferSize(512).initialSize(2).maxSize(3).budget(budget).name("fixed").build()) {
-            List<PinnedMemoryPool<int[]>> pools = List.of(classes, fixed);
+                     .bufferSize(512).initialSize(2).maxSize(3).budget(budget).name("fixed").build();
+             PinnedMemoryPool<int[]> warm = PinnedMemoryPool.builder(ElementType.INT).allocator(allocator)
+                     .bufferSize(4096).initialSize(3).maxSize(3).budget(budget).name("warm").build()) {
+            // 8 + 4 + 48 KiB warm of 64 KiB: the first two pools' renters live on the third's idle buffers.
+            List<PinnedMemoryPool<int[]>> pools = List.of(classes, fixed, warm);
             CountDownLatch start = new CountDownLatch(1);
             CountDownLatch rentersDone = new CountDownLatch(RENTERS);
             List<Thread> threads = new ArrayList<>();
@@ -78,8 +86,9 @@ class PoolStressTests {
                   try {
                     start.await();
                     ThreadLocalRandom random = ThreadLocalRandom.current();
+                    int poolIndex = owner % pools.size();
+                    PinnedMemoryPool<int[]> pool = pools.get(poolIndex);
                     while (System.nanoTime() < deadline) {
-                        PinnedMemoryPool<int[]> pool = pools.get(random.nextInt(2));
                         int length = 1 + random.nextInt(pool.bufferSize());
                         PinnedBuffer<int[]> buffer;
                         try {
@@ -106,6 +115,7 @@ class PoolStressTests {
                             }
                         }
                         holders.remove(address);
+                        served.incrementAndGet(poolIndex);
                         if (random.nextInt(4) == 0) {
                             CompletableFuture<Void> done = new CompletableFuture<>();
                             inFlight.put(address, owner);
@@ -159,7 +169,7 @@ class PoolStressTests {
             threads.add(Thread.ofPlatform().name("resizer").start(() -> guard(failures, () -> {
                 start.await();
                 while (System.nanoTime() < deadline) {
-                    for (PinnedMemoryPool<int[]> pool : pools) {
+                    for (PinnedMemoryPool<int[]> pool : List.of(classes, fixed)) {
                         int base = pool == classes ? 1024 : 512;
                         try {
                             pool.resize(pool.bufferSize() == base ? base * 3 / 2 : base);
@@ -178,6 +188,14 @@ class PoolStressTests {
                         violations.incrementAndGet();
                     }
                     samples.incrementAndGet();
+                }
+            })));
+            threads.add(Thread.ofPlatform().name("interrupter").start(() -> guard(failures, () -> {
+                start.await();
+                while (System.nanoTime() < deadline) {
+                    reclaimer.thread().interrupt();   // code that interrupts threads it does not own
+                    interrupts.incrementAndGet();
+                    Thread.yield();
                 }
             })));
             threads.add(Thread.ofPlatform().name("stats-reader").start(() -> guard(failures, () -> {
@@ -200,11 +218,16 @@ class PoolStressTests {
             for (PinnedMemoryPool<int[]> pool : pools) {
                 awaitNoFences(pool);
             }
-            System.out.printf("stress: %d s, %d renters: %d verified cycles (%d fenced), %d rent timeouts, %d resizes "
-                            + "(%d refused for budget), %d stale-lease misuses refused, %d budget samples, %d over the "
-                            + "ceiling%n", SECONDS, RENTERS, cycles.get(), fencedCycles.get(), timeouts.get(),
-                    resizes.get(), refusedResizes.get(), staleUses.get(), samples.get(), violations.get());
+            System.out.printf("stress: %d s, %d renters: %d verified cycles (%d fenced; served per pool %s), %d rent "
+                            + "timeouts, %d resizes (%d refused for budget), %d stale-lease misuses refused, %d "
+                            + "interrupts of the reclaimer, %d budget samples, %d over the ceiling%n", SECONDS, RENTERS,
+                    cycles.get(), fencedCycles.get(), served, timeouts.get(), resizes.get(), refusedResizes.get(),
+                    staleUses.get(), interrupts.get(), samples.get(), violations.get());
             assertThat(violations.get()).as("samples over the budget's ceiling").isZero();
+            for (int i = 0; i < pools.size(); i++) {
+                assertThat(served.get(i)).as("renters of pool '%s' served", pools.get(i).name()).isPositive();
+            }
+            assertThat(interrupts.get()).isPositive();
             long rents = 0;
             for (PinnedMemoryPool<int[]> pool : pools) {
                 PoolStats quiet = pool.stats();
@@ -218,8 +241,10 @@ class PoolStressTests {
                 rents += quiet.rents();
             }
             assertThat(rents).isEqualTo(cycles.get());
-            assertThat(budget.usedBytes()).isEqualTo(classes.stats().pinnedBytes() + fixed.stats().pinnedBytes());
-            assertThat(backend.liveBlocks()).isEqualTo(classes.stats().idle() + fixed.stats().idle());
+            assertThat(budget.usedBytes()).isEqualTo(classes.stats().pinnedBytes() + fixed.stats().pinnedBytes()
+                    + warm.stats().pinnedBytes());
+            assertThat(backend.liveBlocks()).isEqualTo(classes.stats().idle() + fixed.stats().idle()
+                    + warm.stats().idle());
             assertThat(cycles.get()).isGreaterThan(RENTERS);
             assertThat(fencedCycles.get()).isPositive();
             assertThat(staleUses.get()).isPositive();

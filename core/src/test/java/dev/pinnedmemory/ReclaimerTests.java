@@ -6,11 +6,16 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The reclaimer survives failing frees, reports them, and gives memory back early when a rent needs it. */
 class ReclaimerTests {
@@ -114,5 +119,45 @@ class ReclaimerTests {
             assertThat(budget.usedBytes()).isZero();
             assertThat(reclaimer.failures()).isZero();
         }
+    }
+
+    @Test
+    void aReclaimerInterruptedContinuouslyShouldStillCollectFencesFreeMemoryAndRunItsTrims() throws Exception {
+        Reclaimer reclaimer = new Reclaimer("interrupted-reclaimer");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong interrupts = new AtomicLong();
+        AtomicInteger trims = new AtomicInteger();
+        Object owner = new Object();
+        Thread interrupter = Thread.ofPlatform().name("interrupter").start(() -> {
+            while (!stop.get()) {
+                reclaimer.thread().interrupt();   // as thread-pool shutdown code that interrupts threads it does not own
+                interrupts.incrementAndGet();
+                Thread.onSpinWait();
+            }
+        });
+        try (PinnedMemoryPool<byte[]> fenced = Backends.pool(ElementType.BYTE, Backends.MLOCK, reclaimer,
+                new LeakRecorder()).bufferSize(4096).maxSize(2).name("fenced").build();
+             PinnedMemoryPool<byte[]> dropping = Backends.pool(ElementType.BYTE, Backends.UNLOCKED, reclaimer,
+                     new LeakRecorder()).bufferSize(4096).maxSize(0).name("dropping").build()) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> interrupts.get() > 1_000);
+            reclaimer.every(TimeUnit.MILLISECONDS.toNanos(1), owner, ignored -> trims.incrementAndGet());
+            for (int i = 0; i < 20; i++) {
+                CompletableFuture<Void> transfer = new CompletableFuture<>();
+                fenced.rent().closeAfter(TransferFence.of(transfer));
+                transfer.complete(null);
+                // Nobody rents or returns meanwhile: only the interrupted reclaimer can collect the fence.
+                await().atMost(Duration.ofSeconds(5)).until(() -> fenced.stats().fenced() == 0);
+                assertThat(fenced.stats().idle()).isEqualTo(1);
+                dropping.rent().close();    // maxSize 0: freed, its arena queued for the reclaimer
+                await().atMost(Duration.ofSeconds(5)).until(() -> reclaimer.pending() == 0);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> trims.get() >= 3);
+            assertThat(reclaimer.thread().isAlive()).isTrue();
+            assertThat(reclaimer.failures()).isZero();
+        } finally {
+            stop.set(true);
+            interrupter.join();
+        }
+        assertThat(owner).isNotNull();
     }
 }

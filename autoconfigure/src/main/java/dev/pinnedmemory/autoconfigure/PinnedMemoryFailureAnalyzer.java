@@ -9,6 +9,7 @@ import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.PageLockingUnavailableException;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
@@ -19,7 +20,9 @@ import org.springframework.util.unit.DataSize;
  * Turns a pinned memory start-up failure into a report that names the property, the value, the
  * allowed values and the fix, instead of a bare stack trace: invalid {@code pinned-memory.*}
  * values (including ones that cannot be converted, such as {@code buffer-size: lots}), page-locking
- * that is required but unavailable, and initial buffers over {@code max-total-size}.
+ * that is required but unavailable, initial buffers over {@code max-total-size} (only when it was a
+ * pool's warm-up that the budget refused), and a bean whose creation rented more than the budget
+ * holds (named with the pool it rented from; lowering {@code initial-size} would not help it).
  *
  * <p>Registered in {@code META-INF/spring.factories}; ordered first so that Spring Boot's generic
  * binding analyzer does not describe our properties less precisely. Stateless; thread-safe.
@@ -56,16 +59,38 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
                             + "CUDA driver and device for cuda), or set pinned-memory.require-page-locked=false to "
                             + "accept memory that is not page-locked.",
                     failure);
-            case MemoryBudgetExceededException over -> new FailureAnalysis(
-                    "The initial pinned memory buffers do not fit 'pinned-memory.max-total-size': " + over.getMessage(),
+            case MemoryBudgetExceededException over when over.isWarmUp() -> new FailureAnalysis(
+                    "The initial pinned memory buffers of pool '" + over.pool() + "' do not fit "
+                            + "'pinned-memory.max-total-size': " + over.getMessage(),
                     "Raise pinned-memory.max-total-size to at least " + DataSize.ofBytes(over.usedBytes()
                             + over.requestedBytes()) + " (or 0 for no limit), or lower the pools' initial-size or "
                             + "buffer-size.",
                     failure);
+            case MemoryBudgetExceededException over -> rentRefused(failure, over);
             case BindException bind when bind.getName().toString().startsWith(PinnedMemoryProperties.PREFIX + ".") ->
                     bindFailure(failure, bind);
             default -> null;
         };
+    }
+
+    /** A rent (or resize) during start-up, not a warm-up: blame the bean being created, not the initial buffers. */
+    private static FailureAnalysis rentRefused(Throwable failure, MemoryBudgetExceededException over) {
+        String bean = null;
+        for (Throwable cause = failure; cause != null && cause != over; cause = cause.getCause()) {
+            if (cause instanceof BeanCreationException creation && creation.getBeanName() != null) {
+                bean = creation.getBeanName();   // the innermost one is the bean whose own creation rented
+            }
+        }
+        String who = (bean != null) ? "Bean '" + bean + "'" : "The application";
+        String from = (over.pool() != null) ? " from pool '" + over.pool() + "'" : "";
+        return new FailureAnalysis(
+                who + " could not be created: it rented pinned memory" + from + " while start-up held more than "
+                        + "'pinned-memory.max-total-size' allows: " + over.getMessage(),
+                "Make " + (bean != null ? "'" + bean + "'" : "the application") + " rent less while it starts (return "
+                        + "each buffer before renting the next, or rent with a wait so it is served by returns), or "
+                        + "raise pinned-memory.max-total-size to at least " + DataSize.ofBytes(over.usedBytes()
+                        + over.requestedBytes()) + " (or 0 for no limit).",
+                failure);
     }
 
     private static String allowed(Class<?> enumType) {

@@ -1,5 +1,6 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.StringJoiner;
 
@@ -15,7 +16,8 @@ import org.springframework.util.unit.DataSize;
  * before {@code ApplicationReadyEvent} and before readiness turns to {@code ACCEPTING_TRAFFIC}),
  * it makes sure every pool has been created, which allocates and page-locks its
  * {@code initial-size} buffers, and logs what is ready. Together with the exclusion of pools from
- * lazy initialization, traffic never meets a cold pool.
+ * lazy initialization, traffic never meets a cold pool. It also warns, once, when the budget has no
+ * room for one buffer of a pool once the others are warm ({@link PoolStarvationCheck}).
  *
  * <p>Owns no memory. Used once, on the thread that refreshes the context.
  */
@@ -44,5 +46,7 @@ public final class PinnedMemoryPoolsWarmup implements SmartInitializingSingleton
                     + (stats.pageLocked() ? " (page-locked)" : " (NOT page-locked)"));
         });
         LOG.log(System.Logger.Level.INFO, "pinned-memory pools warm: {0}", ready);
+        PoolStarvationCheck.warnings(List.copyOf(registry.asMap().values()))
+                .forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 }

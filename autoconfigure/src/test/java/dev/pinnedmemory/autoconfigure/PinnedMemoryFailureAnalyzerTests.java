@@ -1,11 +1,17 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.MemoryBudgetExceededException;
+import dev.pinnedmemory.PinnedBuffer;
+import dev.pinnedmemory.PinnedMemoryPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -13,6 +19,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
@@ -77,9 +84,64 @@ class PinnedMemoryFailureAnalyzerTests {
     void analyzeBudgetExceededShouldNameMaxTotalSize() {
         MemoryBudget budget = new MemoryBudget(1024);
         MemoryBudgetExceededException over = catchThrowableOfType(() -> budget.reserve(4096));
-        FailureAnalysis analysis = this.analyzer.analyze(new BeanCreationException("framesPinnedMemoryPool", "failed", over));
+        FailureAnalysis analysis = this.analyzer.analyze(new BeanCreationException("loader", "failed", over));
         assertThat(analysis.getDescription()).contains("'pinned-memory.max-total-size'").contains("requested 4096 bytes");
-        assertThat(analysis.getAction()).startsWith("Raise pinned-memory.max-total-size to at least 4096B");
+        assertThat(analysis.getAction()).contains("raise pinned-memory.max-total-size to at least 4096B")
+                .doesNotContain("initial-size");
+    }
+
+    @Test
+    void analyzeWarmUpRefusedByAUserBudgetShouldBlameTheInitialBuffersOfThatPool() {
+        FailureAnalysis[] analysis = new FailureAnalysis[1];
+        this.runner.withBean(MemoryBudget.class, () -> new MemoryBudget(64 * 1024))
+                .withPropertyValues("pinned-memory.pools.frames.buffer-size=64KB",
+                        "pinned-memory.pools.frames.initial-size=2")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    analysis[0] = this.analyzer.analyze(context.getStartupFailure());
+                });
+        assertThat(analysis[0].getDescription())
+                .startsWith("The initial pinned memory buffers of pool 'frames' do not fit 'pinned-memory.max-total-size'")
+                .contains("requested 131072 bytes");
+        assertThat(analysis[0].getAction()).startsWith("Raise pinned-memory.max-total-size to at least 131072B")
+                .contains("lower the pools' initial-size");
+    }
+
+    @Test
+    void analyzeABeanThatRentsMoreThanTheBudgetShouldNameThatBeanAndPoolNotTheInitialBuffers() {
+        FailureAnalysis[] analysis = new FailureAnalysis[1];
+        this.runner.withUserConfiguration(GreedyConfiguration.class)
+                .withPropertyValues("pinned-memory.max-total-size=128KB", "pinned-memory.pools.frames.buffer-size=64KB",
+                        "pinned-memory.pools.frames.initial-size=1")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    analysis[0] = this.analyzer.analyze(context.getStartupFailure());
+                });
+        assertThat(analysis[0].getDescription())
+                .startsWith("Bean 'greedyLoader' could not be created: it rented pinned memory from pool 'frames'")
+                .contains("requested 65536 bytes, used 131072 bytes, limit 131072 bytes")
+                .doesNotContain("initial");
+        assertThat(analysis[0].getAction()).startsWith("Make 'greedyLoader' rent less while it starts")
+                .contains("raise pinned-memory.max-total-size to at least 196608B").doesNotContain("initial-size");
+    }
+
+    /** Rents three 64 KB buffers while it is created, and keeps them. */
+    static final class GreedyLoader {
+        final List<PinnedBuffer<byte[]>> buffers = new ArrayList<>();
+
+        GreedyLoader(PinnedMemoryPool<byte[]> frames) {
+            for (int i = 0; i < 3; i++) {
+                buffers.add(frames.rent());
+            }
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class GreedyConfiguration {
+        @Bean
+        GreedyLoader greedyLoader(@Qualifier("frames") PinnedMemoryPool<byte[]> frames) {
+            return new GreedyLoader(frames);
+        }
     }
 
     @Test

@@ -70,6 +70,15 @@ class BenchmarksSmokeTests {
     }
 
     @Test
+    void clearOnReturnBenchmarkShouldRunWithAndWithoutClearingAndThePause() throws RunnerException {
+        Collection<RunResult> results = run(ClearOnReturnBenchmark.class,
+                Map.of("bytes", "65536", "clearOnReturn", "true,false", "pauseTokens", "100"));
+
+        assertThat(scoresByMethodAndParam(results, "clearOnReturn"))
+                .containsOnlyKeys(expected(ClearOnReturnBenchmark.class, List.of("true", "false")));
+    }
+
+    @Test
     void warmupBenchmarkShouldBuildSerialAndParallelPools() throws RunnerException {
         Collection<RunResult> results = run(WarmupBenchmark.class,
                 Map.of("totalMiB", "2", "bufferMiB", "1", "warmupThreads", "1,2"));

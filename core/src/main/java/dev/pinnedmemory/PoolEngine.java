@@ -45,7 +45,8 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         this.budget = budget;
         this.who = "pool '" + settings.name() + "'";
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
-        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer);
+        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
+                settings.fenceWarnAfter().toNanos(), allocator.clock);
         this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
         this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
                 ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
@@ -132,6 +133,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
         }
         books.counters.misses.increment();
         sizeClass.counters.misses.increment();
+        books.noteMiss(current.idleCount(), fenced.pending());
         return lease(anchor, length, home[0]);
     }
 
@@ -342,7 +344,7 @@ final class PoolEngine<A> implements LeaseOwner<A> {
 
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
     PoolStats stats() {
-        return books.stats(settings, shape, fenced.pending(), allocator.backend.pageLocked());
+        return books.stats(settings, shape, fenced, allocator.backend.pageLocked());
     }
 
     MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {

@@ -19,11 +19,13 @@ import java.time.Duration;
  * @param strictSegments whether each lease gets a segment of its own that fails once the lease ends
  * @param leakDetection how leaks are reported
  * @param warmupThreads threads that allocate the initial buffers
+ * @param fenceWarnAfter how long a transfer fence may be pending before it is logged and counted as stuck
  * @param <A> the primitive array type
  */
 record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int minBufferLength, int initialSize,
                        int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
-                       boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads) {
+                       boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads,
+                       Duration fenceWarnAfter) {
 
     /** Most idle buffers a pool keeps per size class: {@value}. */
     static final int MAX_IDLE = PinnedMemoryPool.MAX_IDLE_BUFFERS;
@@ -50,8 +52,15 @@ record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int m
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: >= 0, 0 to fail fast)");
         }
+        if (!fenceWarnAfter.isPositive() || fenceWarnAfter.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
+            throw new IllegalArgumentException("fenceWarnAfter: " + fenceWarnAfter + " (expected: > 0 and at most "
+                    + MAX_FENCE_WARN_AFTER + ")");
+        }
         initialBytes(initialSize, bufferLength, type);
     }
+
+    /** Longest {@code fenceWarnAfter}: 100 days, well inside a nanosecond {@code long}. */
+    static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
 
     /** {@return the bytes of {@code count} buffers of {@code length} elements} @throws IllegalArgumentException on overflow */
     static long initialBytes(int count, int length, ElementType<?> type) {

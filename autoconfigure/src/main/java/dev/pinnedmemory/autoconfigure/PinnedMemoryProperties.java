@@ -47,6 +47,12 @@ public class PinnedMemoryProperties {
     /** Most pinned bytes all pools may hold together; 0 means unlimited. */
     private DataSize maxTotalSize = DataSize.ofBytes(0);
 
+    /**
+     * How long a transfer fence (closeAfter) may stay pending before it is logged at WARN, counted
+     * as stuck and turns the health to STUCK_TRANSFERS; the default of every pool's fence-warn-after.
+     */
+    private Duration fenceWarnAfter = Duration.ofSeconds(10);
+
     /** Thresholds of the pinning strategy selector used by the helper. */
     private final Strategy strategy = new Strategy();
 
@@ -58,7 +64,8 @@ public class PinnedMemoryProperties {
      * (buffers locked at start-up; default 0), max-size (most idle buffers kept per size; default
      * 20), clear-on-return (zero buffers before reuse; default true), max-wait (how long
      * rentWaiting() waits for memory; default 0), write-combined (cuda only; default false),
-     * strict-segments (kept segments fail after close; default false).
+     * strict-segments (kept segments fail after close; default false), fence-warn-after (when a
+     * pending transfer fence counts as stuck; default pinned-memory.fence-warn-after).
      */
     private Map<String, Pool> pools = new LinkedHashMap<>();
 
@@ -100,6 +107,14 @@ public class PinnedMemoryProperties {
 
     public void setMaxTotalSize(DataSize maxTotalSize) {
         this.maxTotalSize = maxTotalSize;
+    }
+
+    public Duration getFenceWarnAfter() {
+        return this.fenceWarnAfter;
+    }
+
+    public void setFenceWarnAfter(Duration fenceWarnAfter) {
+        this.fenceWarnAfter = fenceWarnAfter;
     }
 
     public Strategy getStrategy() {
@@ -198,6 +213,13 @@ public class PinnedMemoryProperties {
          */
         private boolean strictSegments = false;
 
+        /**
+         * How long a transfer fence may stay pending before it is logged, counted as stuck and
+         * turns the health to STUCK_TRANSFERS; its buffer stays held. Default:
+         * pinned-memory.fence-warn-after (10s).
+         */
+        private @Nullable Duration fenceWarnAfter;
+
         public String getElementType() {
             return this.elementType;
         }
@@ -268,6 +290,14 @@ public class PinnedMemoryProperties {
 
         public void setStrictSegments(boolean strictSegments) {
             this.strictSegments = strictSegments;
+        }
+
+        public @Nullable Duration getFenceWarnAfter() {
+            return this.fenceWarnAfter;
+        }
+
+        public void setFenceWarnAfter(@Nullable Duration fenceWarnAfter) {
+            this.fenceWarnAfter = fenceWarnAfter;
         }
     }
 }

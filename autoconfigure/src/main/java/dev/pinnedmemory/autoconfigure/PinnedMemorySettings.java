@@ -58,10 +58,11 @@ public record PinnedMemorySettings(BackendKind backend, boolean requirePageLocke
      * @param maxWait how long {@link PinnedMemoryPool#rentWaiting()} waits for memory
      * @param writeCombined whether to allocate write-combined memory (cuda)
      * @param strictSegments whether each lease's segment fails after close
+     * @param fenceWarnAfter how long a transfer fence may be pending before it counts as stuck
      */
     public record Pool(String name, ElementType<?> elementType, int bufferLength, int minBufferLength, int initialSize,
                        int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
-                       boolean strictSegments) {
+                       boolean strictSegments, Duration fenceWarnAfter) {
 
         /** {@return the bean name, e.g. {@code framesPinnedMemoryPool}} */
         public String beanName() {
@@ -94,6 +95,7 @@ public record PinnedMemorySettings(BackendKind backend, boolean requirePageLocke
                     .maxWait(this.maxWait)
                     .writeCombined(this.writeCombined)
                     .strictSegments(this.strictSegments)
+                    .fenceWarnAfter(this.fenceWarnAfter)
                     .backend(backend)
                     .budget(budget)
                     .leakDetection(leakDetection)

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * ({@code pinned.memory.pool.requested.bytes}, {@code pinned.memory.pool.backing.bytes}), and, for a
  * pool with size classes, per class ({@code class=<bytes>}): {@code pinned.memory.pool.class.buffers}
  * and {@code pinned.memory.pool.class.rents}, registered again after each resize. Peaks and costs:
- * {@code pinned.memory.pool.bytes.peak}, {@code pinned.memory.pool.buffers.peak{state=in-use}}, the
+ * {@code pinned.memory.pool.peak.bytes}, {@code pinned.memory.pool.peak.buffers{state=in-use}}, the
  * backend's allocations and frees ({@code pinned.memory.pool.allocation} and
  * {@code pinned.memory.pool.free} timers, their longest as {@code pinned.memory.pool.allocation.max}
  * and {@code pinned.memory.pool.free.max}), whether the pool's memory is page-locked
@@ -94,9 +94,9 @@ public final class PinnedMemoryPoolMetrics implements MeterBinder {
                 .tag("pool", name).baseUnit("bytes")
                 .description("Bytes of the buffers that served the rents (backing minus requested is the waste)")
                 .register(registry);
-        gauge(registry, "pinned.memory.pool.bytes.peak", name, metrics, PoolMetrics::peakPinnedBytes, "bytes",
+        gauge(registry, "pinned.memory.pool.peak.bytes", name, metrics, PoolMetrics::peakPinnedBytes, "bytes",
                 "Most pinned bytes the pool held at once since start or the last reset of the peaks");
-        gauge(registry, "pinned.memory.pool.buffers.peak", name, metrics, PoolMetrics::peakInUse, "buffers",
+        gauge(registry, "pinned.memory.pool.peak.buffers", name, metrics, PoolMetrics::peakInUse, "buffers",
                 "Most buffers in use at once, as seen at each rent that allocated and each read", "state", "in-use");
         timer(registry, "pinned.memory.pool.allocation", name, metrics, PoolMetrics::allocations,
                 PoolMetrics::allocationNanos, "The backend allocating (and page-locking) a buffer's memory: rents that missed");

@@ -58,8 +58,8 @@ class PinnedMemoryOperationsTests {
             b.close();
             c.close();                                    // max-size 1: two are freed
 
-            assertThat(gauge(registry, "pinned.memory.pool.bytes.peak", "pool", "frames")).isEqualTo(3 * 4096);
-            assertThat(gauge(registry, "pinned.memory.pool.buffers.peak", "pool", "frames", "state", "in-use"))
+            assertThat(gauge(registry, "pinned.memory.pool.peak.bytes", "pool", "frames")).isEqualTo(3 * 4096);
+            assertThat(gauge(registry, "pinned.memory.pool.peak.buffers", "pool", "frames", "state", "in-use"))
                     .isEqualTo(3);
             FunctionTimer allocation = registry.get("pinned.memory.pool.allocation").tag("pool", "frames").functionTimer();
             assertThat(allocation.count()).isEqualTo(3);
@@ -76,7 +76,7 @@ class PinnedMemoryOperationsTests {
 
             frames.metrics().resetPeaks();
             context.getBean(MemoryBudget.class).resetPeak();
-            assertThat(gauge(registry, "pinned.memory.pool.bytes.peak", "pool", "frames")).isEqualTo(4096);
+            assertThat(gauge(registry, "pinned.memory.pool.peak.bytes", "pool", "frames")).isEqualTo(4096);
             assertThat(gauge(registry, "pinned.memory.budget.peak")).isEqualTo(4096);
         });
     }

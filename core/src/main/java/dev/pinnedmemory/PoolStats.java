@@ -40,7 +40,7 @@ import java.util.List;
  *     {@code backingBytes - requestedBytes}
  * @param sizeClasses each buffer size the pool serves now, smallest first (one without size classes)
  * @param peakPinnedBytes most bytes the pool held at once since it started or its peaks were reset
- *     ({@link PinnedMemoryPool#resetPeaks()}); exact
+ *     ({@link PoolMetrics#resetPeaks()}); exact
  * @param peakInUse most buffers in use at once, as seen at each rent that allocated and at each read
  *     of {@code inUse} (stats, meters): exact whenever the peak needed a new buffer; a burst served
  *     only by idle buffers between two reads can go higher unseen (never above the buffers held)

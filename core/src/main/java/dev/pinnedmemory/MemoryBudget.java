@@ -37,6 +37,7 @@ public final class MemoryBudget {
 
     private final long limitBytes;
     private final AtomicLong usedBytes = new AtomicLong();
+    private final AtomicLong peakBytes = new AtomicLong();
     private final AtomicInteger waiters = new AtomicInteger();
     private final AtomicLong changes = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock(true);
@@ -124,7 +125,18 @@ public final class MemoryBudget {
                 return false;
             }
         } while (!usedBytes.compareAndSet(used, used + bytes));
+        peakBytes.accumulateAndGet(used + bytes, Math::max);
         return true;
+    }
+
+    /** {@return the most bytes reserved at once since the budget was made or {@link #resetPeak()}} */
+    public long peakBytes() {
+        return Math.max(peakBytes.get(), usedBytes.get());
+    }
+
+    /** Starts the peak again from the bytes reserved now. */
+    public void resetPeak() {
+        peakBytes.set(usedBytes.get());
     }
 
     /**

@@ -56,6 +56,13 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
         void freed(NativeBlock block);
 
         void leaked(NativeBlock block);
+
+        /**
+         * The backend took {@code nanos} to allocate a block's memory ({@code allocation}) or to give
+         * it back. Called only where the backend is called, never on a rent served from idle.
+         */
+        default void timed(boolean allocation, long nanos) {
+        }
     }
 
     private final Arena arena;
@@ -203,11 +210,16 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
             }
         }
         boolean released = false;
+        long start = System.nanoTime();
         try {
             backend.decommit(segment);
             released = backend.releasesMemoryOnDecommit();
         } catch (Throwable failure) {
             reclaimer.failed("giving back the pages of " + description, failure);
+        }
+        if (released) {
+            // The backend gave memory and locks back here; others do in the arena's close (timed there).
+            owner.timed(false, System.nanoTime() - start);
         }
         Arena lease = leaseArena;
         leaseArena = null;

@@ -328,6 +328,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         private @Nullable LeakDetectionLevel leakDetection;
         private @Nullable String name;
         private int warmupThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
+        private Duration fenceWarnAfter = Duration.ofNanos(FencedBlocks.DEFAULT_WARN_AFTER_NANOS);
         private @Nullable Allocator allocator;
         private NumaNode numaNode = NumaNode.NONE;
         private NumaTopology numaTopology = NumaTopology.system();
@@ -430,6 +431,16 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a transfer fence ({@link PinnedBuffer#closeAfter}) may stay pending before it is
+         * logged once at WARN and counted as stuck (default 10 s; positive, at most 100 days). The
+         * buffer stays held until the fence completes.
+         */
+        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) {
+            this.fenceWarnAfter = Objects.requireNonNull(fenceWarnAfter, "fenceWarnAfter");
+            return this;
+        }
+
         /** The name in logs, stats and metrics (default {@code pool-N}). */
         public Builder<A> name(String name) {
             if (name == null || name.isBlank()) {
@@ -483,7 +494,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return new PoolSettings<>(name != null ? name : "pool-" + UNNAMED.incrementAndGet(), elementType,
                     bufferSize, minBufferSize, initialSize, maxSize, clearOnReturn, maxWait, writeCombined,
                     strictSegments, leakDetection != null ? leakDetection : LeakDetector.defaultLevel(), warmupThreads,
-                    numaTopology.resolve(numaNode));
+                    numaTopology.resolve(numaNode), fenceWarnAfter);
         }
     }
 }

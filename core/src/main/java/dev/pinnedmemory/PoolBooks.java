@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
@@ -33,6 +34,13 @@ final class PoolBooks implements NativeBlock.Owner {
     final PoolCounters counters = new PoolCounters();
     final WaitCounters waits = new WaitCounters();
     final AtomicLong pinnedBytes = new AtomicLong();
+    /** Most pinned bytes held at once since start or {@link #resetPeaks}; raised where a block is allocated. */
+    final AtomicLong peakPinnedBytes = new AtomicLong();
+    /** Most buffers in use seen at once: raised at each rent that allocated and at each read of in-use. */
+    final AtomicInteger peakInUse = new AtomicInteger();
+    /** The backend's allocations of this pool's memory, and its frees. */
+    final BackendTimer allocations = new BackendTimer();
+    final BackendTimer frees = new BackendTimer();
 
     PoolBooks(String name, MemoryBudget budget, LeakReporter reporter, LeakDetectionLevel level) {
         this.name = name;
@@ -44,7 +52,36 @@ final class PoolBooks implements NativeBlock.Owner {
     @Override
     public void allocated(NativeBlock block) {
         live.add(block);
-        pinnedBytes.addAndGet(block.bytes);
+        long held = pinnedBytes.addAndGet(block.bytes);
+        peakPinnedBytes.accumulateAndGet(held, Math::max);
+    }
+
+    @Override
+    public void timed(boolean allocation, long nanos) {
+        (allocation ? allocations : frees).record(nanos);
+    }
+
+    /** {@return {@code inUse}, after raising the peak of buffers in use to it} */
+    int noteInUse(int inUse) {
+        peakInUse.accumulateAndGet(inUse, Math::max);
+        return inUse;
+    }
+
+    /**
+     * A rent just allocated: every held block that is neither idle nor fenced is in use, so raise
+     * the peak to that. Off the hot path (a miss has just called the backend); counts idle slots.
+     */
+    void noteMiss(int idle, int fenced) {
+        noteInUse(Math.max(0, live.size() - idle - fenced));
+    }
+
+    /** Starts the peaks again from what the pool holds and rents now, and the longest-call times from zero. */
+    void resetPeaks() {
+        peakPinnedBytes.set(pinnedBytes.get());
+        peakInUse.set(0);
+        noteInUse(inUse());
+        allocations.resetMax();
+        frees.resetMax();
     }
 
     @Override
@@ -117,7 +154,8 @@ final class PoolBooks implements NativeBlock.Owner {
     }
 
     /** {@return a {@link PoolStats} of a pool with these settings, now serving {@code shape}} */
-    PoolStats stats(PoolSettings<?> settings, PoolShape shape, int fenced, boolean pageLocked) {
+    PoolStats stats(PoolSettings<?> settings, PoolShape shape, FencedBlocks fences, boolean pageLocked) {
+        int fenced = fences.pending();
         Sums sums = sums(shape);
         List<SizeClassStats> classes = new ArrayList<>(shape.classes.length);
         for (SizeClass c : shape.classes) {
@@ -126,20 +164,23 @@ final class PoolBooks implements NativeBlock.Owner {
                     (int) Math.max(0, sums.classRents()[i] - sums.classReturns()[i] - sums.classLeaks()[i]),
                     Math.max(0, sums.classRents()[i] - sums.classMisses()[i]), sums.classMisses()[i]));
         }
-        int inUse = (int) Math.max(0, sums.rents() - sums.returns() - sums.leaks());
+        int inUse = noteInUse((int) Math.max(0, sums.rents() - sums.returns() - sums.leaks()));
         int idle = shape.idleCount();
         return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
                 settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
                 sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
                 sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting.get(), waits.waits.sum(),
-                waits.timeouts.sum(), sums.askedBytes(), sums.backingBytes(), classes, settings.numaNode());
+                waits.timeouts.sum(), sums.askedBytes(), sums.backingBytes(), classes, settings.numaNode(), peakPinnedBytes.get(),
+                peakInUse.get(), allocations.count(), allocations.totalNanos(), allocations.maxNanos(), frees.count(),
+                frees.totalNanos(), frees.maxNanos(), fences.stuck(), fences.oldestAgeNanos(),
+                fences.warnAfterNanos());
     }
 
     /** {@return rents minus returns minus leaks: buffers rented now} */
     int inUse() {
         long leaks = counters.leaks.sum();
         long balance = walk(c -> c.retiredRents - c.retiredReturns, block -> block.rentCount() - block.returnCount());
-        return (int) Math.max(0, balance - leaks);
+        return noteInUse((int) Math.max(0, balance - leaks));
     }
 
     /** {@return rents served so far} */

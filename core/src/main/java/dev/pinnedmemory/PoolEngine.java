@@ -51,7 +51,8 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.budget = budget;
         this.who = "pool '" + settings.name() + "'";
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
-        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer);
+        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
+                settings.fenceWarnAfter().toNanos(), allocator.clock);
         this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
         this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments()) : null;
         this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
@@ -148,6 +149,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
         books.counters.misses.increment();
         sizeClass.counters.misses.increment();
+        books.noteMiss(current.idleCount(), fenced.pending());
         return lease(anchor, length, home[0]);
     }
 
@@ -372,7 +374,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
     PoolStats stats() {
-        return books.stats(settings, shape, fenced.pending(), allocator.backend.pageLocked());
+        return books.stats(settings, shape, fenced, allocator.backend.pageLocked());
     }
 
     MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {

@@ -99,6 +99,74 @@ public final class PoolMetrics {
         return pool.books.backingBytes();
     }
 
+    /** {@return most pinned bytes the pool held at once since start or {@link #resetPeaks()}} */
+    public long peakPinnedBytes() {
+        return pool.books.peakPinnedBytes.get();
+    }
+
+    /**
+     * {@return most buffers in use at once, as seen at each rent that allocated and each read of in-use}
+     * Reads in-use first (a walk of the pool's buffers), so a scrape also raises the peak to now.
+     */
+    public int peakInUse() {
+        inUse();
+        return pool.books.peakInUse.get();
+    }
+
+    /** {@return buffers whose memory the backend allocated} */
+    public long allocations() {
+        return pool.books.allocations.count();
+    }
+
+    /** {@return nanoseconds the backend took for those allocations, summed} */
+    public long allocationNanos() {
+        return pool.books.allocations.totalNanos();
+    }
+
+    /** {@return the longest allocation since start or {@link #resetPeaks()}, in nanoseconds} */
+    public long maxAllocationNanos() {
+        return pool.books.allocations.maxNanos();
+    }
+
+    /** {@return buffers whose memory the backend gave back} */
+    public long frees() {
+        return pool.books.frees.count();
+    }
+
+    /** {@return nanoseconds the backend took for those frees, summed} */
+    public long freeNanos() {
+        return pool.books.frees.totalNanos();
+    }
+
+    /** {@return the longest free since start or {@link #resetPeaks()}, in nanoseconds} */
+    public long maxFreeNanos() {
+        return pool.books.frees.maxNanos();
+    }
+
+    /** {@return fences pending longer than {@code fence-warn-after}, each counted once} */
+    public long stuckFences() {
+        return pool.fenced.stuck();
+    }
+
+    /** {@return how long the oldest pending fence has been pending, in nanoseconds; 0 when none is} */
+    public long oldestFenceAgeNanos() {
+        return pool.fenced.oldestAgeNanos();
+    }
+
+    /** {@return the age from which a pending fence counts as stuck, in nanoseconds} */
+    public long fenceWarnAfterNanos() {
+        return pool.fenced.warnAfterNanos();
+    }
+
+    /**
+     * Starts the peaks again: peak pinned bytes from the bytes held now, peak in use from the
+     * buffers rented now, and the longest allocation and free from zero. Counts and sums stay.
+     * The budget's peak is the budget's own ({@link MemoryBudget#resetPeak()}), as it is shared.
+     */
+    public void resetPeaks() {
+        pool.books.resetPeaks();
+    }
+
     /**
      * {@return a view of each size class the pool serves now, smallest first} A resize replaces the
      * classes: views of old ones then read zero idle buffers and stop counting; ask again (see

@@ -20,12 +20,13 @@ import java.time.Duration;
  * @param leakDetection how leaks are reported
  * @param warmupThreads threads that allocate the initial buffers
  * @param numaNode the NUMA node the memory is bound to, or -1 when it is not bound
+ * @param fenceWarnAfter how long a transfer fence may be pending before it is logged and counted as stuck
  * @param <A> the primitive array type
  */
 record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int minBufferLength, int initialSize,
                        int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
                        boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads,
-                       int numaNode) {
+                       int numaNode, Duration fenceWarnAfter) {
 
     /** Most idle buffers a pool keeps per size class: {@value}. */
     static final int MAX_IDLE = PinnedMemoryPool.MAX_IDLE_BUFFERS;
@@ -55,14 +56,22 @@ record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int m
         if (numaNode < -1) {
             throw new IllegalArgumentException("numaNode: " + numaNode + " (expected: -1 for none, or a node number)");
         }
+        if (!fenceWarnAfter.isPositive() || fenceWarnAfter.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
+            throw new IllegalArgumentException("fenceWarnAfter: " + fenceWarnAfter + " (expected: > 0 and at most "
+                    + MAX_FENCE_WARN_AFTER + ")");
+        }
         initialBytes(initialSize, bufferLength, type);
     }
 
     /** {@return these settings with {@code numaNode} instead} */
     PoolSettings<A> withNumaNode(int numaNode) {
         return new PoolSettings<>(name, type, bufferLength, minBufferLength, initialSize, maxSize, clearOnReturn, maxWait,
-                writeCombined, strictSegments, leakDetection, warmupThreads, numaNode);
+                writeCombined, strictSegments, leakDetection, warmupThreads, numaNode,
+                fenceWarnAfter);
     }
+
+    /** Longest {@code fenceWarnAfter}: 100 days, well inside a nanosecond {@code long}. */
+    static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
 
     /** {@return the bytes of {@code count} buffers of {@code length} elements} @throws IllegalArgumentException on overflow */
     static long initialBytes(int count, int length, ElementType<?> type) {

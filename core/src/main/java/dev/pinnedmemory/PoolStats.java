@@ -41,12 +41,30 @@ import java.util.List;
  * @param sizeClasses each buffer size the pool serves now, smallest first (one without size classes)
  * @param numaNode the NUMA node the pool's memory is bound to ({@code numa-node}), or -1 when it is
  *     not bound (placed wherever the kernel or the CUDA driver puts it)
+ * @param peakPinnedBytes most bytes the pool held at once since it started or its peaks were reset
+ *     ({@link PoolMetrics#resetPeaks()}); exact
+ * @param peakInUse most buffers in use at once, as seen at each rent that allocated and at each read
+ *     of {@code inUse} (stats, meters): exact whenever the peak needed a new buffer; a burst served
+ *     only by idle buffers between two reads can go higher unseen (never above the buffers held)
+ * @param allocations buffers whose memory the backend allocated
+ * @param allocationNanos nanoseconds the backend took for those allocations, summed
+ * @param maxAllocationNanos the longest of them since start or the last reset of the peaks
+ * @param frees buffers whose memory the backend gave back (munlock and unmap, or {@code cudaFreeHost})
+ * @param freeNanos nanoseconds the backend took for those frees, summed
+ * @param maxFreeNanos the longest of them since start or the last reset of the peaks
+ * @param stuckFences fences that stayed pending longer than {@code fenceWarnAfterNanos}, counted
+ *     once each (their buffers stay held until they complete)
+ * @param oldestFenceAgeNanos how long the oldest pending fence has been pending; 0 when none is
+ * @param fenceWarnAfterNanos the age from which a pending fence counts as stuck ({@code fence-warn-after})
  */
 public record PoolStats(String elementType, int bufferLength, long bufferBytes, int initialSize, int maxSize,
                         boolean clearOnReturn, int idle, int inUse, int allocated, long rents, long returns,
                         long hits, long misses, long dropped, long leaks, long pinnedBytes, boolean pageLocked,
                         int fenced, int waiting, long waits, long waitTimeouts, long requestedBytes,
-                        long backingBytes, List<SizeClassStats> sizeClasses, int numaNode) {
+                        long backingBytes, List<SizeClassStats> sizeClasses, int numaNode,
+                        long peakPinnedBytes, int peakInUse,
+                        long allocations, long allocationNanos, long maxAllocationNanos, long frees, long freeNanos,
+                        long maxFreeNanos, long stuckFences, long oldestFenceAgeNanos, long fenceWarnAfterNanos) {
 
     /** Copies {@code sizeClasses}, so the record stays immutable. */
     public PoolStats {

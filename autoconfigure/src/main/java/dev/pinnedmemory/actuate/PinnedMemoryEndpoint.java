@@ -12,6 +12,7 @@ import dev.pinnedmemory.backend.BackendReport;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -20,17 +21,23 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code pinnedmemory} Actuator endpoint: the backend and every pool's statistics, one pool's
- * statistics, and resizing a pool ({@code bufferSize} in bytes, e.g. {@code "8MB"}). Technology
- * independent; {@link PinnedMemoryEndpointWebExtension} adds the HTTP status codes of a refused resize.
+ * statistics, the budget they share, one pool's peaks ({@code /{pool}/peaks}), resizing a pool
+ * ({@code bufferSize} in bytes, e.g. {@code "8MB"}), and resetting peaks ({@code DELETE
+ * /{pool}/peaks} for one pool, {@code DELETE /peaks} for every pool and the budget). Technology
+ * independent; {@link PinnedMemoryEndpointWebExtension} adds the HTTP status codes of a refusal.
  *
  * <p>Read-only by default, like Spring Boot's {@code heapdump}: a resize locks memory on the host,
- * so it needs {@code management.endpoint.pinnedmemory.access=unrestricted} (a {@code POST} is
- * answered 405 otherwise). Reads only {@link PoolStats} snapshots; a resize goes through
+ * and a reset loses what an operator may still want to read, so both need
+ * {@code management.endpoint.pinnedmemory.access=unrestricted} (a {@code POST} or {@code DELETE}
+ * is answered 405 otherwise). Reads only {@link PoolStats} snapshots; a resize goes through
  * {@link PinnedMemoryPool#resize(int)}, which leaves the pool unchanged when it is refused. Owns
  * no memory. Thread-safe.
  */
 @Endpoint(id = "pinnedmemory", defaultAccess = Access.READ_ONLY)
 public class PinnedMemoryEndpoint {
+
+    /** The path segment of the peaks operations. */
+    static final String PEAKS = "peaks";
 
     private final PinnedMemoryPools pools;
     private final BackendReport backend;
@@ -49,7 +56,47 @@ public class PinnedMemoryEndpoint {
     public PinnedMemoryDescriptor pinnedMemory() {
         Map<String, PoolStats> stats = new LinkedHashMap<>();
         this.pools.asMap().forEach((name, pool) -> stats.put(name, pool.stats()));
-        return new PinnedMemoryDescriptor(BackendDescriptor.of(this.backend), stats);
+        return new PinnedMemoryDescriptor(BackendDescriptor.of(this.backend), stats,
+                this.pools.asMap().values().stream().findFirst().map(p -> BudgetDescriptor.of(p.budget())).orElse(null));
+    }
+
+    /** {@return the peaks of pool {@code pool}, or null (404 over HTTP) if there is none or {@code peaks} is not "peaks"} */
+    @ReadOperation
+    public @Nullable PeaksDescriptor peaks(@Selector String pool, @Selector String peaks) {
+        return PEAKS.equals(peaks) ? this.pools.find(pool).map(p -> PeaksDescriptor.of(pool, p)).orElse(null) : null;
+    }
+
+    /**
+     * Starts the peaks of pool {@code pool} again (see {@code PoolMetrics.resetPeaks()}).
+     *
+     * @return the pool's peaks after the reset, or null (404 over HTTP) if there is no such pool
+     */
+    @DeleteOperation
+    public @Nullable PeaksDescriptor resetPeaks(@Selector String pool, @Selector String peaks) {
+        if (!PEAKS.equals(peaks)) {
+            return null;
+        }
+        return this.pools.find(pool).map(p -> {
+            p.metrics().resetPeaks();
+            return PeaksDescriptor.of(pool, p);
+        }).orElse(null);
+    }
+
+    /**
+     * Starts the peaks of every pool and of their budget again.
+     *
+     * @param peaks the literal path segment {@code peaks}
+     * @return the backend, every pool's statistics and the budget after the reset, or null (404
+     *     over HTTP) if {@code peaks} is not "peaks"
+     */
+    @DeleteOperation
+    public @Nullable PinnedMemoryDescriptor resetAllPeaks(@Selector String peaks) {
+        if (!PEAKS.equals(peaks)) {
+            return null;
+        }
+        this.pools.asMap().values().forEach(pool -> pool.metrics().resetPeaks());
+        this.pools.asMap().values().stream().map(PinnedMemoryPool::budget).distinct().forEach(b -> b.resetPeak());
+        return pinnedMemory();
     }
 
     /** {@return the statistics of pool {@code pool}, or null (404 over HTTP) if there is none} */

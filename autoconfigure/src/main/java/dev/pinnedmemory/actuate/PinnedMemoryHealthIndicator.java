@@ -14,6 +14,7 @@ import dev.pinnedmemory.backend.BackendReport;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * The {@code pinnedMemory} health contributor. Details: the backend, whether the memory is
@@ -23,8 +24,16 @@ import org.springframework.boot.health.contributor.Health;
  * whose renters timed out waiting within the last minute (its budget or {@code max-wait} is too
  * small for the load). DOWN when page-locking is required ({@code pinned-memory.require-page-locked})
  * but the backend or a pool is not page-locked (possible when the application supplies its own
- * backend selection, helper or pools), UP otherwise: leaks have already been freed and timeouts
- * are load, which an orchestrator should not restart the service for.
+ * backend selection, helper or pools); else {@link #STUCK_TRANSFERS} while a pool holds a transfer
+ * fence pending longer than its {@code fence-warn-after} (details: {@code stuckTransfers} per pool);
+ * UP otherwise: leaks have already been freed and timeouts are load, which an orchestrator should
+ * not restart the service for.
+ *
+ * <p>{@code STUCK_TRANSFERS} is not in Spring Boot's default status order, so the overall health
+ * ignores it (it stays UP, HTTP 200) and only this component says it: a transfer the GPU never
+ * finishes holds memory but need not stop the service. To act on it, list it, e.g.
+ * {@code management.endpoint.health.status.order=down,out-of-service,stuck-transfers,up,unknown}
+ * and {@code management.endpoint.health.status.http-mapping.stuck-transfers=503}.
  *
  * <p>Reads only {@link PoolStats} snapshots; owns no memory. Thread-safe.
  */
@@ -32,6 +41,10 @@ public class PinnedMemoryHealthIndicator extends AbstractHealthIndicator {
 
     /** How recent a wait timeout must be for the health details to warn about it. */
     static final Duration RECENT = Duration.ofMinutes(1);
+
+    /** The status while a transfer fence has been pending longer than its pool's {@code fence-warn-after}. */
+    public static final Status STUCK_TRANSFERS = new Status("STUCK_TRANSFERS",
+            "a transfer fence has been pending longer than fence-warn-after; its memory stays held");
 
     private final BackendReport backend;
     private final PinnedMemoryHelper helper;
@@ -59,6 +72,7 @@ public class PinnedMemoryHealthIndicator extends AbstractHealthIndicator {
         long leaks = 0;
         long now = System.currentTimeMillis();
         List<String> warnings = new ArrayList<>();
+        Map<String, String> stuck = new LinkedHashMap<>();
         Map<String, Map<String, Object>> poolDetails = new LinkedHashMap<>();
         for (var entry : this.pools.asMap().entrySet()) {
             PinnedMemoryPool<?> pool = entry.getValue();
@@ -73,6 +87,13 @@ public class PinnedMemoryHealthIndicator extends AbstractHealthIndicator {
             details.put("waitTimeouts", stats.waitTimeouts());
             details.put("pinnedBytes", stats.pinnedBytes());
             details.put("pageLocked", stats.pageLocked());
+            details.put("stuckFences", stats.stuckFences());
+            details.put("oldestFenceAgeSeconds", stats.oldestFenceAgeNanos() / 1e9);
+            if (stats.fenced() > 0 && stats.oldestFenceAgeNanos() >= stats.fenceWarnAfterNanos()) {
+                stuck.put(entry.getKey(), String.format("a transfer fence pending for %.1f s (fence-warn-after %.1f s); "
+                        + "%d buffer(s) fenced", stats.oldestFenceAgeNanos() / 1e9, stats.fenceWarnAfterNanos() / 1e9,
+                        stats.fenced()));
+            }
             poolDetails.put(entry.getKey(), details);
             long lastTimeout = pool.metrics().lastWaitTimeoutMillis();
             if (lastTimeout > 0 && now - lastTimeout <= RECENT.toMillis()) {
@@ -83,6 +104,8 @@ public class PinnedMemoryHealthIndicator extends AbstractHealthIndicator {
         }
         if (this.requirePageLocked && !pageLocked) {
             builder.down().withDetail("reason", "pinned-memory.require-page-locked is true but the memory is not page-locked");
+        } else if (!stuck.isEmpty()) {
+            builder.status(STUCK_TRANSFERS).withDetail("stuckTransfers", stuck);
         } else {
             builder.up();
         }

@@ -56,6 +56,12 @@ public class PinnedMemoryProperties {
      */
     private String numaNode = "none";
 
+    /**
+     * How long a transfer fence (closeAfter) may stay pending before it is logged at WARN, counted
+     * as stuck and turns the health to STUCK_TRANSFERS; the default of every pool's fence-warn-after.
+     */
+    private Duration fenceWarnAfter = Duration.ofSeconds(10);
+
     /** Thresholds of the pinning strategy selector used by the helper. */
     private final Strategy strategy = new Strategy();
 
@@ -68,7 +74,8 @@ public class PinnedMemoryProperties {
      * 20), clear-on-return (zero buffers before reuse; default true), max-wait (how long
      * rentWaiting() waits for memory; default 0), write-combined (cuda only; default false),
      * strict-segments (kept segments fail after close; default false), numa-node (none, auto or a
-     * node number; default pinned-memory.numa-node).
+     * node number; default pinned-memory.numa-node), fence-warn-after (when a pending transfer
+     * fence counts as stuck; default pinned-memory.fence-warn-after).
      */
     private Map<String, Pool> pools = new LinkedHashMap<>();
 
@@ -118,6 +125,14 @@ public class PinnedMemoryProperties {
 
     public void setMaxTotalSize(DataSize maxTotalSize) {
         this.maxTotalSize = maxTotalSize;
+    }
+
+    public Duration getFenceWarnAfter() {
+        return this.fenceWarnAfter;
+    }
+
+    public void setFenceWarnAfter(Duration fenceWarnAfter) {
+        this.fenceWarnAfter = fenceWarnAfter;
     }
 
     public Strategy getStrategy() {
@@ -223,6 +238,13 @@ public class PinnedMemoryProperties {
          */
         private @Nullable String numaNode;
 
+        /**
+         * How long a transfer fence may stay pending before it is logged, counted as stuck and
+         * turns the health to STUCK_TRANSFERS; its buffer stays held. Default:
+         * pinned-memory.fence-warn-after (10s).
+         */
+        private @Nullable Duration fenceWarnAfter;
+
         public String getElementType() {
             return this.elementType;
         }
@@ -301,6 +323,14 @@ public class PinnedMemoryProperties {
 
         public void setNumaNode(@Nullable String numaNode) {
             this.numaNode = numaNode;
+        }
+
+        public @Nullable Duration getFenceWarnAfter() {
+            return this.fenceWarnAfter;
+        }
+
+        public void setFenceWarnAfter(@Nullable Duration fenceWarnAfter) {
+            this.fenceWarnAfter = fenceWarnAfter;
         }
     }
 }

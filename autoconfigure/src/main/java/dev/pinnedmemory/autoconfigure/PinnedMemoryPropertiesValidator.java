@@ -44,7 +44,8 @@ final class PinnedMemoryPropertiesValidator {
                 ? Map.of(PinnedMemoryProperties.DEFAULT_POOL_NAME, new PinnedMemoryProperties.Pool())
                 : properties.getPools();
         NumaNode numaNode = numaNode(PREFIX + "numa-node", properties.getNumaNode());
-        configured.forEach((name, pool) -> pools.put(name, pool(name, pool, numaNode)));
+        Duration fenceWarnAfter = fenceWarnAfter(PREFIX + "fence-warn-after", properties.getFenceWarnAfter());
+        configured.forEach((name, pool) -> pools.put(name, pool(name, pool, numaNode, fenceWarnAfter)));
         checkBudget(budget, pools);
         return new PinnedMemorySettings(properties.getBackend(), properties.isRequirePageLocked(),
                 properties.getLeakDetection(), budget, selector, pools);
@@ -100,7 +101,19 @@ final class PinnedMemoryPropertiesValidator {
         return node;
     }
 
-    private static PinnedMemorySettings.Pool pool(String name, PinnedMemoryProperties.Pool pool, NumaNode globalNode) {
+    /** Longest {@code fence-warn-after}: 100 days. */
+    static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
+
+    private static Duration fenceWarnAfter(String property, @Nullable Duration value) {
+        if (value == null || !value.isPositive() || value.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
+            throw new InvalidPinnedMemoryPropertyException(property, "must be more than 0 and at most 100d",
+                    String.valueOf(value), "Set " + property + " to a duration such as 10s or 2m.");
+        }
+        return value;
+    }
+
+    private static PinnedMemorySettings.Pool pool(String name, PinnedMemoryProperties.Pool pool,
+                                                  NumaNode globalNode, Duration defaultFenceWarnAfter) {
         String prefix = PREFIX + "pools." + name + ".";
         ElementType<?> type;
         try {
@@ -140,7 +153,9 @@ final class PinnedMemoryPropertiesValidator {
         }
         return new PinnedMemorySettings.Pool(name, type, length, minLength, pool.getInitialSize(), pool.getMaxSize(),
                 pool.isClearOnReturn(), maxWait, pool.isWriteCombined(), pool.isStrictSegments(),
-                pool.getNumaNode() == null ? globalNode : numaNode(prefix + "numa-node", pool.getNumaNode()));
+                pool.getNumaNode() == null ? globalNode : numaNode(prefix + "numa-node", pool.getNumaNode()),
+                pool.getFenceWarnAfter() == null ? defaultFenceWarnAfter
+                        : fenceWarnAfter(prefix + "fence-warn-after", pool.getFenceWarnAfter()));
     }
 
     /** The bytes-to-elements rule, applied to a configured size. */

@@ -60,10 +60,11 @@ public record PinnedMemorySettings(BackendKind backend, boolean requirePageLocke
      * @param writeCombined whether to allocate write-combined memory (cuda)
      * @param strictSegments whether each lease's segment fails after close
      * @param numaNode the NUMA node for the pool's memory ({@code numa-node}, or the global one)
+     * @param fenceWarnAfter how long a transfer fence may be pending before it counts as stuck
      */
     public record Pool(String name, ElementType<?> elementType, int bufferLength, int minBufferLength, int initialSize,
                        int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
-                       boolean strictSegments, NumaNode numaNode) {
+                       boolean strictSegments, NumaNode numaNode, Duration fenceWarnAfter) {
 
         /** {@return the bean name, e.g. {@code framesPinnedMemoryPool}} */
         public String beanName() {
@@ -97,6 +98,7 @@ public record PinnedMemorySettings(BackendKind backend, boolean requirePageLocke
                     .writeCombined(this.writeCombined)
                     .strictSegments(this.strictSegments)
                     .numaNode(this.numaNode)
+                    .fenceWarnAfter(this.fenceWarnAfter)
                     .backend(backend)
                     .budget(budget)
                     .leakDetection(leakDetection)

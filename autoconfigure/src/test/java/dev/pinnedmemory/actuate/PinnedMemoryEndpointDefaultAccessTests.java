@@ -49,6 +49,16 @@ class PinnedMemoryEndpointDefaultAccessTests {
         assertThat(this.frames.bufferSize()).isEqualTo(16 * 1024);
     }
 
+    @Test
+    void byDefaultPeaksShouldBeReadableAndTheirResetMethodNotAllowed() throws Exception {
+        EndpointHttp http = new EndpointHttp(this.port);
+        this.frames.rent().close();
+        assertThat(http.get("/actuator/pinnedmemory/frames/peaks").statusCode()).isEqualTo(200);
+        assertThat(http.delete("/actuator/pinnedmemory/frames/peaks").statusCode()).isEqualTo(405);
+        assertThat(http.delete("/actuator/pinnedmemory/peaks").statusCode()).isEqualTo(405);
+        assertThat(this.frames.metrics().peakPinnedBytes()).as("not reset").isEqualTo(65536);
+    }
+
     private URI uri(String path) {
         return URI.create("http://localhost:" + this.port + path);
     }

@@ -142,7 +142,7 @@ class PinnedMemoryEndpointHostileInputTests {
             assertThat(backend).containsOnlyKeys("name", "pageLocked", "requested", "skipped", "cudaDeviceCount",
                     "cudaDeviceName");
             Map<String, Object> root = JsonPath.parse(all).read("$");
-            assertThat(root).containsOnlyKeys("backend", "pools");
+            assertThat(root).containsOnlyKeys("backend", "pools", "budget");
             for (String body : List.of(all, one, health)) {
                 assertThat(body).doesNotContain(Long.toString(rented.address()))
                         .doesNotContainIgnoringCase(Long.toHexString(rented.address()))

@@ -71,7 +71,9 @@ class PinnedMemoryEndpointHttpTests {
         assertThat(keys(json, "$.pools.ids")).containsExactlyInAnyOrder("elementType", "bufferLength",
                 "bufferBytes", "initialSize", "maxSize", "clearOnReturn", "idle", "inUse", "allocated", "rents", "returns",
                 "hits", "misses", "dropped", "leaks", "pinnedBytes", "pageLocked", "fenced", "waiting", "waits",
-                "waitTimeouts", "requestedBytes", "backingBytes", "sizeClasses", "numaNode");
+                "waitTimeouts", "requestedBytes", "backingBytes", "sizeClasses", "numaNode", "peakPinnedBytes", "peakInUse",
+                "allocations", "allocationNanos", "maxAllocationNanos", "frees", "freeNanos", "maxFreeNanos",
+                "stuckFences", "oldestFenceAgeNanos", "fenceWarnAfterNanos");
     }
 
     @Test

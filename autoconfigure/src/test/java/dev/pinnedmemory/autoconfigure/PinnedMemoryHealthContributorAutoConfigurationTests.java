@@ -36,7 +36,7 @@ class PinnedMemoryHealthContributorAutoConfigurationTests {
                     .doesNotContainKey("warnings");
             assertThat(health.getDetails().get("pools")).isEqualTo(Map.of("frames",
                     Map.of("leaks", 0L, "inUse", 0, "fenced", 0, "waiting", 0, "waitTimeouts", 0L,
-                            "pinnedBytes", 4096L, "pageLocked", false)));
+                            "pinnedBytes", 4096L, "pageLocked", false, "stuckFences", 0L, "oldestFenceAgeSeconds", 0.0)));
         });
     }
 

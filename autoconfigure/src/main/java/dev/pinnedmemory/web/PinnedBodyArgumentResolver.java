@@ -15,6 +15,7 @@ import org.springframework.core.ResolvableType;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
@@ -74,8 +75,11 @@ public final class PinnedBodyArgumentResolver implements HandlerMethodArgumentRe
         PinnedBuffer<A> rented = BodyLeases.rent(pool, declared);
         RequestLease<A> lease = new RequestLease<>(request, rented);
         try {
-            webRequest.registerDestructionCallback(CALLBACK_PREFIX + CALLBACKS.incrementAndGet(), lease,
-                    RequestAttributes.SCOPE_REQUEST);
+            // The attributes the DispatcherServlet completes when the dispatch ends, not the handler adapter's
+            // own ServletWebRequest (webRequest), whose callbacks nobody runs.
+            RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+            (attributes != null ? attributes : webRequest).registerDestructionCallback(
+                    CALLBACK_PREFIX + CALLBACKS.incrementAndGet(), lease, RequestAttributes.SCOPE_REQUEST);
         } catch (RuntimeException e) {
             rented.close();
             throw e;

@@ -7,7 +7,7 @@ import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
-import reactor.core.publisher.BaseSubscriber;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.MonoSink;
 import reactor.util.context.Context;
@@ -24,7 +24,7 @@ import org.springframework.core.io.buffer.DataBufferUtils;
  * <p>Thread-safe: the body may signal on one thread while the subscriber cancels on another; copying
  * and giving the lease up exclude each other, so nothing is ever written into memory that went back.
  */
-final class DataBufferFill<A> extends BaseSubscriber<DataBuffer> {
+final class DataBufferFill<A> implements CoreSubscriber<DataBuffer> {
 
     private final PinnedMemoryPool<A> pool;
     private final long declared;
@@ -33,6 +33,9 @@ final class DataBufferFill<A> extends BaseSubscriber<DataBuffer> {
     /** The lease while this fill has it; null once handed on or given up. */
     private @Nullable PinnedBuffer<A> lease;
     private long filled;
+    private @Nullable Subscription subscription;
+    /** Whether the body is no longer wanted: refused, or the subscriber cancelled. Later signals are only released. */
+    private boolean stopped;
 
     private DataBufferFill(PinnedMemoryPool<A> pool, PinnedBuffer<A> lease, long declared, MonoSink<PinnedBuffer<A>> sink) {
         this.pool = pool;
@@ -55,12 +58,21 @@ final class DataBufferFill<A> extends BaseSubscriber<DataBuffer> {
     }
 
     @Override
-    protected void hookOnSubscribe(Subscription subscription) {
-        subscription.request(Long.MAX_VALUE);
+    public void onSubscribe(Subscription subscription) {
+        boolean cancelNow;
+        synchronized (this) {
+            this.subscription = subscription;
+            cancelNow = stopped;
+        }
+        if (cancelNow) {
+            subscription.cancel();
+        } else {
+            subscription.request(Long.MAX_VALUE);
+        }
     }
 
     @Override
-    protected void hookOnNext(DataBuffer buffer) {
+    public void onNext(DataBuffer buffer) {
         PinnedBodyException refused = null;
         try {
             synchronized (this) {
@@ -96,7 +108,7 @@ final class DataBufferFill<A> extends BaseSubscriber<DataBuffer> {
     }
 
     @Override
-    protected void hookOnComplete() {
+    public void onComplete() {
         PinnedBuffer<A> body;
         synchronized (this) {
             PinnedBuffer<A> held = lease;
@@ -117,9 +129,15 @@ final class DataBufferFill<A> extends BaseSubscriber<DataBuffer> {
     }
 
     @Override
-    protected void hookOnError(Throwable error) {
-        fail(error instanceof PinnedBodyException ? error
-                : PinnedBodyException.unreadable(pool, filled, declared, error));
+    public void onError(Throwable error) {
+        boolean wanted;
+        synchronized (this) {
+            wanted = !stopped;
+        }
+        if (wanted) {
+            fail(error instanceof PinnedBodyException ? error : PinnedBodyException.unreadable(pool, filled, declared, error));
+        }
+        // Else the subscriber cancelled, typically because the client went away: the body's error is expected.
     }
 
     private void fail(Throwable error) {
@@ -130,6 +148,17 @@ final class DataBufferFill<A> extends BaseSubscriber<DataBuffer> {
     private void cancelled() {
         cancel();
         giveUp();
+    }
+
+    private void cancel() {
+        Subscription upstream;
+        synchronized (this) {
+            stopped = true;
+            upstream = subscription;
+        }
+        if (upstream != null) {
+            upstream.cancel();
+        }
     }
 
     private void giveUp() {

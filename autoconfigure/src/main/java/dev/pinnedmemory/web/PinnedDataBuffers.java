@@ -60,8 +60,16 @@ public final class PinnedDataBuffers {
                 })
                 .flatMap(lease -> Mono.<PinnedBuffer<A>>create(sink -> DataBufferFill.start(body, pool, lease,
                         contentLength, sink)))
-                .doOnDiscard(PinnedBuffer.class, PinnedBuffer::close)
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+                .doOnDiscard(Object.class, PinnedDataBuffers::discarded);
+    }
+
+    /** What an operator drops on a cancel: a buffer still on its way (released) or a lease nobody took (closed). */
+    private static void discarded(Object dropped) {
+        if (dropped instanceof DataBuffer buffer) {
+            DataBufferUtils.release(buffer);
+        } else if (dropped instanceof PinnedBuffer<?> lease) {
+            lease.close();
+        }
     }
 
     private static <A> Mono<PinnedBuffer<A>> rent(PinnedMemoryPool<A> pool, long contentLength) {

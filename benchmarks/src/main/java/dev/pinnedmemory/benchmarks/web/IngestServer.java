@@ -13,6 +13,7 @@ import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.web.PinnedBody;
 import dev.pinnedmemory.web.PinnedBodyArgumentResolver;
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
 
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.servlet.context.AnnotationConfigServletWebServerApplicationContext;
@@ -77,7 +78,15 @@ final class IngestServer implements AutoCloseable {
 
         @Bean
         static TomcatServletWebServerFactory tomcat() {
-            return new TomcatServletWebServerFactory(0);
+            TomcatServletWebServerFactory tomcat = new TomcatServletWebServerFactory(0);
+            // One connection for the whole run: Tomcat's default closes it after 100 requests.
+            tomcat.addConnectorCustomizers(connector -> {
+                if (connector.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                    http.setMaxKeepAliveRequests(-1);
+                    http.setKeepAliveTimeout(600_000);
+                }
+            });
+            return tomcat;
         }
 
         @Bean

@@ -78,8 +78,9 @@ final class PinnedBodyParameters {
                     + " (expected: " + expected + ")");
         }
         PinnedMemoryPool<?> pool = find(name, where);
+        // Raw, wildcard or an unbound type variable (a generic controller): any element type will do.
         Class<?> arrayType = type.getGeneric(0).resolve();
-        if (arrayType != null && arrayType != pool.elementType().arrayType()) {
+        if (arrayType != null && arrayType != Object.class && arrayType != pool.elementType().arrayType()) {
             throw new IllegalStateException(where + " is a " + type + ", but pool '" + pool.name() + "' holds "
                     + pool.elementType().configName() + " elements (expected: PinnedBuffer<"
                     + pool.elementType().arrayType().getSimpleName() + ">, or a pool of " + arrayType.getSimpleName()

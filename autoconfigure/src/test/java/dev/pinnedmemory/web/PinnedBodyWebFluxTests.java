@@ -112,6 +112,24 @@ class PinnedBodyWebFluxTests {
     }
 
     @Test
+    void chunkedBodyOverTheLargestBufferShouldBe413AndGiveTheBufferBack() {
+        DefaultDataBufferFactory factory = DefaultDataBufferFactory.sharedInstance;
+        Flux<DataBuffer> chunks = Flux.range(0, 17).map(i -> factory.wrap(new byte[4096]));   // 68 KiB
+
+        client.post().uri("/floats").contentType(MediaType.APPLICATION_OCTET_STREAM).body(chunks, DataBuffer.class)
+                .exchange().expectStatus().isEqualTo(413).expectBody().jsonPath("$.detail").value(detail -> assertThat(
+                        (String) detail).startsWith("body of more than 65536 bytes does not fit the largest 'frames' buffer"));
+        assertThat(controller.received).isEmpty();
+    }
+
+    @Test
+    void monoParameterShouldAnswerARefusalAsAProblemDetailToo() {
+        post("/mono", new byte[4001]).expectStatus().isBadRequest().expectBody().jsonPath("$.pool").isEqualTo("frames")
+                .jsonPath("$.bodyBytes").isEqualTo(4001);
+        assertThat(controller.received).isEmpty();
+    }
+
+    @Test
     void emptyBodyAndPartialElementsShouldBe400() {
         post("/floats", new byte[0]).expectStatus().isBadRequest().expectBody().jsonPath("$.detail")
                 .value(detail -> assertThat((String) detail).startsWith("empty body"));

@@ -308,6 +308,11 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         return new PinnedBuffer<>(owner, held, view, length, extent);
     }
 
+    /** {@return the elements this lease's memory was rented with: its length, or more for a narrowed lease} */
+    int extent() {
+        return extent;
+    }
+
     /** {@return the block, taken from this lease: non-null exactly once} */
     @Nullable BlockAnchor take() {
         return (BlockAnchor) ANCHOR.getAndSet(this, null);

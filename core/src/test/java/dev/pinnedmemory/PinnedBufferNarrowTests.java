@@ -96,6 +96,19 @@ class PinnedBufferNarrowTests {
     }
 
     @Test
+    void aNarrowedLeaseReturnedToThePoolShouldStillHaveAllTheFirstHolderWroteCleared() {
+        try (PinnedMemoryPool<int[]> pool = pool()) {
+            PinnedBuffer<int[]> full = pool.rent();
+            full.fill(7);
+            pool.returnBuffer(full.narrow(1));
+
+            try (PinnedBuffer<int[]> next = pool.rent()) {
+                assertThat(next.toArray()).containsOnly(0);
+            }
+        }
+    }
+
+    @Test
     void closeAfterOnANarrowedLeaseShouldKeepTheMemoryOutUntilTheFenceCompletes() {
         try (PinnedMemoryPool<int[]> pool = pool()) {
             CompletableFuture<Void> copy = new CompletableFuture<>();

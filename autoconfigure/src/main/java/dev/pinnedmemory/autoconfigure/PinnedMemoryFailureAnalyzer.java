@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import dev.pinnedmemory.MemoryBudgetExceededException;
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.PageLockingUnavailableException;
+import dev.pinnedmemory.web.PinnedBodyParameterException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.BindException;
@@ -19,7 +20,8 @@ import org.springframework.util.unit.DataSize;
  * Turns a pinned memory start-up failure into a report that names the property, the value, the
  * allowed values and the fix, instead of a bare stack trace: invalid {@code pinned-memory.*}
  * values (including ones that cannot be converted, such as {@code buffer-size: lots}), page-locking
- * that is required but unavailable, and initial buffers over {@code max-total-size}.
+ * that is required but unavailable, initial buffers over {@code max-total-size}, and {@code @PinnedBody}
+ * parameters whose pool is unknown or of another element type.
  *
  * <p>Registered in {@code META-INF/spring.factories}; ordered first so that Spring Boot's generic
  * binding analyzer does not describe our properties less precisely. Stateless; thread-safe.
@@ -61,6 +63,13 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
                     "Raise pinned-memory.max-total-size to at least " + DataSize.ofBytes(over.usedBytes()
                             + over.requestedBytes()) + " (or 0 for no limit), or lower the pools' initial-size or "
                             + "buffer-size.",
+                    failure);
+            case PinnedBodyParameterException parameter -> new FailureAnalysis(
+                    "A @PinnedBody parameter cannot receive request bodies: " + parameter.getMessage() + ".",
+                    "Name one of the pools " + parameter.pools() + " in @PinnedBody (empty: the only pool, or the one "
+                            + "named 'default'), configure the pool under pinned-memory.pools.<name>, and declare the "
+                            + "parameter as PinnedBuffer<A> (WebFlux: also Mono<PinnedBuffer<A>>) with the pool's "
+                            + "element type as A.",
                     failure);
             case BindException bind when bind.getName().toString().startsWith(PinnedMemoryProperties.PREFIX + ".") ->
                     bindFailure(failure, bind);

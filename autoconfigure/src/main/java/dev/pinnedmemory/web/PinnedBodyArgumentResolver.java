@@ -43,7 +43,7 @@ public final class PinnedBodyArgumentResolver implements HandlerMethodArgumentRe
     /**
      * Resolves the pool of every {@code @PinnedBody} parameter of {@code handlerMethods} now.
      *
-     * @throws IllegalStateException naming the handler method, the pool and the types for the first
+     * @throws PinnedBodyParameterException naming the handler method, the pool and the types for the first
      *     parameter whose pool is unknown or of another element type
      */
     public void checkHandlerMethods(Collection<HandlerMethod> handlerMethods) {

@@ -49,7 +49,7 @@ final class PinnedBodyParameters {
     /**
      * {@return the pool of a {@code @PinnedBody} parameter}
      *
-     * @throws IllegalStateException naming the handler method, the pool and the types when the pool is
+     * @throws PinnedBodyParameterException naming the handler method, the pool and the types when the pool is
      *     unknown, not unique, or of another element type, or the parameter is not a {@code PinnedBuffer}
      */
     PinnedMemoryPool<?> pool(MethodParameter parameter) {
@@ -74,34 +74,34 @@ final class PinnedBodyParameters {
         String where = describe(parameter, name);
         ResolvableType type = bufferType.apply(parameter);
         if (type == null || type.resolve() != PinnedBuffer.class) {
-            throw new IllegalStateException(where + " is a " + ResolvableType.forMethodParameter(parameter)
-                    + " (expected: " + expected + ")");
+            throw new PinnedBodyParameterException(where + " is a " + ResolvableType.forMethodParameter(parameter)
+                    + " (expected: " + expected + ")", pools.names());
         }
         PinnedMemoryPool<?> pool = find(name, where);
         // Raw, wildcard or an unbound type variable (a generic controller): any element type will do.
         Class<?> arrayType = type.getGeneric(0).resolve();
         if (arrayType != null && arrayType != Object.class && arrayType != pool.elementType().arrayType()) {
-            throw new IllegalStateException(where + " is a " + type + ", but pool '" + pool.name() + "' holds "
+            throw new PinnedBodyParameterException(where + " is a " + type + ", but pool '" + pool.name() + "' holds "
                     + pool.elementType().configName() + " elements (expected: PinnedBuffer<"
                     + pool.elementType().arrayType().getSimpleName() + ">, or a pool of " + arrayType.getSimpleName()
-                    + " elements)");
+                    + " elements)", pools.names());
         }
         return pool;
     }
 
     private PinnedMemoryPool<?> find(String name, String where) {
         if (!name.isEmpty()) {
-            return pools.find(name).orElseThrow(() -> new IllegalStateException(where + " names pool '" + name
+            return pools.find(name).orElseThrow(() -> new PinnedBodyParameterException(where + " names pool '" + name
                     + "', which does not exist (pools: " + pools.names() + "); configure pinned-memory.pools." + name
-                    + " or name one of those"));
+                    + " or name one of those", pools.names()));
         }
         if (pools.names().size() == 1) {
             return pools.asMap().values().iterator().next();
         }
-        return pools.find(DEFAULT_POOL).orElseThrow(() -> new IllegalStateException(where + " names no pool, and "
+        return pools.find(DEFAULT_POOL).orElseThrow(() -> new PinnedBodyParameterException(where + " names no pool, and "
                 + (pools.names().isEmpty() ? "there are no pinned memory pools" : "of the pools " + pools.names()
                 + " none is the only one or named '" + DEFAULT_POOL + "'") + "; name one, e.g. @PinnedBody(\""
-                + (pools.names().isEmpty() ? "frames" : pools.names().iterator().next()) + "\")"));
+                + (pools.names().isEmpty() ? "frames" : pools.names().iterator().next()) + "\")", pools.names()));
     }
 
     /** {@return e.g. {@code @PinnedBody("frames") parameter 'batch' of BatchController.stage(PinnedBuffer)}} */

@@ -131,9 +131,23 @@ class PinnedBodyAutoConfigurationTests {
     void unknownPoolShouldFailStartUpNamingTheHandlerAndThePools() {
         servlet.withUserConfiguration(Mvc.class, UnknownPoolController.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class).hasMessage("@PinnedBody(\"nope\") parameter 'batch' of "
+            assertThat(context.getStartupFailure()).isInstanceOf(dev.pinnedmemory.web.PinnedBodyParameterException.class).hasMessage("@PinnedBody(\"nope\") parameter 'batch' of "
                     + "UnknownPoolController.stage(PinnedBuffer) names pool 'nope', which does not exist (pools: [frames]); "
                     + "configure pinned-memory.pools.nope or name one of those");
+        });
+    }
+
+    @Test
+    void unknownPoolFailureShouldBeAnalyzedWithTheFix() {
+        servlet.withUserConfiguration(Mvc.class, UnknownPoolController.class).run(context -> {
+            org.springframework.boot.diagnostics.FailureAnalysis analysis = new PinnedMemoryFailureAnalyzer()
+                    .analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).isEqualTo("A @PinnedBody parameter cannot receive request bodies: "
+                    + "@PinnedBody(\"nope\") parameter 'batch' of UnknownPoolController.stage(PinnedBuffer) names pool "
+                    + "'nope', which does not exist (pools: [frames]); configure pinned-memory.pools.nope or name one of "
+                    + "those.");
+            assertThat(analysis.getAction()).startsWith("Name one of the pools [frames] in @PinnedBody");
         });
     }
 
@@ -141,7 +155,7 @@ class PinnedBodyAutoConfigurationTests {
     void elementTypeMismatchShouldFailStartUpNamingBothTypes() {
         servlet.withUserConfiguration(Mvc.class, WrongElementTypeController.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class).hasMessage("@PinnedBody(\"frames\") parameter 'batch' of "
+            assertThat(context.getStartupFailure()).isInstanceOf(dev.pinnedmemory.web.PinnedBodyParameterException.class).hasMessage("@PinnedBody(\"frames\") parameter 'batch' of "
                     + "WrongElementTypeController.stage(PinnedBuffer) is a dev.pinnedmemory.PinnedBuffer<int[]>, but pool "
                     + "'frames' holds float elements (expected: PinnedBuffer<float[]>, or a pool of int[] elements)");
         });
@@ -152,7 +166,7 @@ class PinnedBodyAutoConfigurationTests {
         servlet.withUserConfiguration(Mvc.class, NoPoolNamedController.class)
                 .withPropertyValues("pinned-memory.pools.labels.element-type=int").run(context -> {
                     assertThat(context).hasFailed();
-                    assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class).hasMessageContaining(
+                    assertThat(context.getStartupFailure()).isInstanceOf(dev.pinnedmemory.web.PinnedBodyParameterException.class).hasMessageContaining(
                             "names no pool, and of the pools [frames, labels] none is the only one or named 'default'");
                 });
     }
@@ -167,7 +181,7 @@ class PinnedBodyAutoConfigurationTests {
     void parameterThatIsNotAPinnedBufferShouldFailStartUp() {
         servlet.withUserConfiguration(Mvc.class, NotABufferController.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class).hasMessage("@PinnedBody(\"frames\") parameter 'batch' of "
+            assertThat(context.getStartupFailure()).isInstanceOf(dev.pinnedmemory.web.PinnedBodyParameterException.class).hasMessage("@PinnedBody(\"frames\") parameter 'batch' of "
                     + "NotABufferController.stage(float[]) is a float[] (expected: PinnedBuffer<A>)");
         });
     }
@@ -176,7 +190,7 @@ class PinnedBodyAutoConfigurationTests {
     void reactiveElementTypeMismatchShouldFailStartUp() {
         reactive.withUserConfiguration(WebFlux.class, ReactiveWrongElementTypeController.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class).hasMessageContaining(
+            assertThat(context.getStartupFailure()).isInstanceOf(dev.pinnedmemory.web.PinnedBodyParameterException.class).hasMessageContaining(
                     "parameter 'batch' of ReactiveWrongElementTypeController.stage(Mono) is a "
                             + "dev.pinnedmemory.PinnedBuffer<int[]>, but pool 'frames' holds float elements");
         });

@@ -164,7 +164,9 @@ class PinnedBodyWebFluxTests {
     void leaseShouldEndWhenTheHandlerThrows() {
         post("/fails", Bodies.floats(10)).expectStatus().is5xxServerError();
 
-        assertThat(controller.received).singleElement().satisfies(lease -> assertThat(lease.isPinned()).isFalse());
+        // The error answer may reach the client just before the exchange's doFinally runs: wait for it.
+        assertThat(controller.received).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !controller.received.getFirst().isPinned());
     }
 
     @Test

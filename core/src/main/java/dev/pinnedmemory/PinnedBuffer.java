@@ -53,14 +53,21 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     final LeaseOwner<A> owner;
     private final MemorySegment segment;
     private final int length;
+    /** Elements the lease was rented with: what its holders may have written, reported when it ends ({@link #narrow}). */
+    private final int extent;
     /** The block while this lease lasts; null once it ended. */
     @SuppressWarnings("unused")
     private @Nullable BlockAnchor anchor;
 
     PinnedBuffer(LeaseOwner<A> owner, BlockAnchor anchor, MemorySegment segment, int length) {
+        this(owner, anchor, segment, length, length);
+    }
+
+    private PinnedBuffer(LeaseOwner<A> owner, BlockAnchor anchor, MemorySegment segment, int length, int extent) {
         this.owner = owner;
         this.segment = segment;
         this.length = length;
+        this.extent = extent;
         ANCHOR.setRelease(this, anchor);
     }
 
@@ -235,7 +242,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     public void unpin() {
         BlockAnchor held = take();
         if (held != null) {
-            owner.release(held, length);
+            owner.release(held, extent);
         }
     }
 
@@ -273,11 +280,42 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
             complete = false;
         }
         if (complete) {
-            owner.release(held, length);
+            owner.release(held, extent);
             closeQuietly(fence);
         } else {
-            owner.releaseAfter(held, length, fence);
+            owner.releaseAfter(held, extent, fence);
         }
+    }
+
+    /**
+     * Ends this lease and hands its memory on, without a copy, as a new lease on the first
+     * {@code length} elements: for a buffer filled from a source of unknown length (a chunked request
+     * body), rented full size and then narrowed to what arrived. The contents stay where they are;
+     * the memory goes back to the pool, as a whole, when the new lease ends (the pool's counters saw
+     * one rent of the full size). A segment or address taken from this lease is the start of the
+     * new one's; the kept-segment rules of the class comment apply to it as to any other.
+     *
+     * @param length elements of the new lease, {@code 1 <= length <= length()}
+     * @return the new lease, which the caller owns
+     * @throws IllegalArgumentException naming the length and the limit when it is outside {@code [1, length()]}
+     * @throws IllegalStateException once this lease ended
+     */
+    public PinnedBuffer<A> narrow(int length) {
+        if (length < 1 || length > this.length) {
+            throw new IllegalArgumentException("narrow: length " + length + " (expected: 1 to " + this.length
+                    + ", the length of this buffer, in " + owner.elementType() + " elements)");
+        }
+        BlockAnchor held = take();
+        if (held == null) {
+            throw new IllegalStateException(closedMessage() + "; narrow came too late");
+        }
+        MemorySegment view = length == this.length ? segment : segment.asSlice(0, (long) length * owner.elementType().byteSize());
+        return new PinnedBuffer<>(owner, held, view, length, extent);
+    }
+
+    /** {@return the elements this lease's memory was rented with: its length, or more for a narrowed lease} */
+    int extent() {
+        return extent;
     }
 
     /** {@return the block, taken from this lease: non-null exactly once} */

@@ -190,7 +190,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             throw new IllegalStateException("buffer of " + buffer.length() + " " + elementType()
                     + " elements was already returned to pool '" + name() + "'");
         }
-        engine.release(anchor, buffer.length());
+        engine.release(anchor, buffer.extent());   // a narrowed lease: what it was rented with
     }
 
     /**

@@ -191,7 +191,8 @@ class BatchEndpointTests extends RunningServiceTests {
             assertThat(answer.header("Retry-After")).isEqualTo("1");
             assertThat(answer.contentType()).startsWith("application/problem+json");
             assertThat(answer.detail()).startsWith("the pinned memory budget is spent, also after waiting ")
-                    .contains("ms for a buffer (4096 bytes asked); try again shortly");
+                    .contains("(pool 'frames' max-wait 2000 ms): no buffer for a body of 4000 bytes (4096 bytes asked; ",
+                            "limit " + BUDGET_BYTES + " bytes", "; try again shortly");
             long waitedMillis = Long.parseLong(answer.detail().replaceAll(".*after waiting (\\d+) ms.*", "$1"));
             assertThat(waitedMillis).isGreaterThanOrEqualTo(frames.maxWait().toMillis());
             assertThat(frames.stats().waitTimeouts()).isEqualTo(timeoutsBefore + 1);

@@ -1,6 +1,5 @@
 package dev.pinnedmemory.sample;
 
-import java.io.ByteArrayInputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -18,10 +17,7 @@ import dev.pinnedmemory.backend.BackendSelection;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.http.HttpStatus;
-
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -73,7 +69,7 @@ class BatchStagerTests {
             StandInDevice device = new StandInDevice(false);
             byte[] batch = Floats.ramp(1000);
 
-            BatchReceipt receipt = new BatchStager(frames, device).stage(new ByteArrayInputStream(batch), batch.length);
+            BatchReceipt receipt = new BatchStager(frames, device).stage(staged(frames, batch));
 
             assertThat(receipt.device()).isTrue();
             assertThat(receipt.deviceName()).isEqualTo("Stand-in GPU");
@@ -95,7 +91,7 @@ class BatchStagerTests {
             byte[] batch = Floats.ramp(1000);
 
             BatchReceipt receipt = new BatchStager(frames, new StandInDevice(true))
-                    .stage(new ByteArrayInputStream(batch), -1);
+                    .stage(staged(frames, batch));
 
             assertThat(receipt.verified()).isFalse();
             assertThat(frames.stats().inUse()).isZero();
@@ -109,7 +105,7 @@ class BatchStagerTests {
             byte[] batch = Floats.ramp(MAX_LENGTH);
 
             BatchReceipt receipt = new BatchStager(frames, new StandInDevice(false, copy))
-                    .stage(new ByteArrayInputStream(batch), batch.length);
+                    .stage(staged(frames, batch));
 
             assertThat(receipt.verified()).isTrue();
             PoolStats fenced = frames.stats();
@@ -131,73 +127,22 @@ class BatchStagerTests {
     }
 
     @Test
-    void stageShouldRentExactlyTheDeclaredFloatsFromTheSmallestClassThatHoldsThem() {
+    void stageWithoutADeviceShouldChecksumAndSumTheBatchInPlace() {
         try (PinnedMemoryPool<float[]> frames = pool()) {
-            BatchStager stager = new BatchStager(frames, new CudaDevice(noDevice()));
-            int[] lengths = {1, 1000, 1025, 5000, 12_000, MAX_LENGTH};
-            int[] classes = {1024, 1024, 1280, 5120, 12_288, MAX_LENGTH};
-            for (int i = 0; i < lengths.length; i++) {
-                byte[] batch = Floats.ramp(lengths[i]);
-                Map<Integer, Long> before = rentsByClass(frames);
-                long requested = frames.stats().requestedBytes();
+            byte[] batch = Floats.ramp(1000);
+            PinnedBuffer<float[]> staging = staged(frames, batch);
 
-                BatchReceipt receipt = stager.stage(new ByteArrayInputStream(batch), batch.length);
+            BatchReceipt receipt = new BatchStager(frames, new CudaDevice(noDevice())).stage(staging);
 
-                assertThat(receipt.verified()).isTrue();
-                assertThat(frames.stats().requestedBytes() - requested).as("%d floats", lengths[i])
-                        .isEqualTo(batch.length);
-                assertThat(changed(before, rentsByClass(frames))).as("class of %d floats", lengths[i])
-                        .containsExactly(Map.entry(classes[i], 1L));
-            }
+            assertThat(receipt.device()).isFalse();
+            assertThat(receipt.transferMicros()).isNull();
+            assertThat(receipt.verified()).isTrue();
+            assertThat(receipt.checksum()).isEqualTo(Floats.crc32(batch));
+            assertThat(receipt.sum()).isEqualTo(Floats.rampSum(1000));
+            assertThat(staging.isPinned()).as("without a device the request ends the lease, not the stager").isTrue();
+            staging.close();
+            assertThat(frames.stats().rents()).isEqualTo(1);
         }
-    }
-
-    @Test
-    void stageOfAChunkedBodyShouldRentAFullSizeBuffer() {
-        try (PinnedMemoryPool<float[]> frames = pool()) {
-            Map<Integer, Long> before = rentsByClass(frames);
-
-            BatchReceipt receipt = new BatchStager(frames, new CudaDevice(noDevice()))
-                    .stage(new ByteArrayInputStream(Floats.ramp(10)), -1);
-
-            assertThat(receipt.elements()).isEqualTo(10);
-            assertThat(changed(before, rentsByClass(frames))).containsExactly(Map.entry(MAX_LENGTH, 1L));
-            assertThat(frames.stats().requestedBytes()).isEqualTo(MAX_LENGTH * 4L);
-        }
-    }
-
-    @Test
-    void stageShouldRefuseBadDeclaredLengthsBeforeRentingOrReading() {
-        try (PinnedMemoryPool<float[]> frames = pool()) {
-            BatchStager stager = new BatchStager(frames, new CudaDevice(noDevice()));
-            ByteArrayInputStream unread = new ByteArrayInputStream(new byte[8]);
-
-            assertRefused(() -> stager.stage(unread, MAX_LENGTH * 4L + 4), HttpStatus.CONTENT_TOO_LARGE,
-                    "does not fit the largest 'frames' buffer of 65536 bytes");
-            assertRefused(() -> stager.stage(unread, 4001), HttpStatus.BAD_REQUEST, "4001 bytes is not a whole number");
-            assertRefused(() -> stager.stage(unread, 0), HttpStatus.BAD_REQUEST, "empty body");
-
-            assertThat(frames.stats().rents()).isZero();
-            assertThat(unread.available()).as("body not read").isEqualTo(8);
-        }
-    }
-
-    @Test
-    void stageOfABodyShorterThanDeclaredShouldBe400AndGiveTheBufferBack() {
-        try (PinnedMemoryPool<float[]> frames = pool()) {
-            assertRefused(() -> new BatchStager(frames, new CudaDevice(noDevice()))
-                            .stage(new ByteArrayInputStream(new byte[400]), 800),
-                    HttpStatus.BAD_REQUEST, "body ended after 400 of the 800 bytes its Content-Length declared");
-
-            assertThat(frames.stats().inUse()).isZero();
-        }
-    }
-
-    private static void assertRefused(Runnable call, HttpStatus status, String detail) {
-        assertThatThrownBy(call::run).isInstanceOfSatisfying(RequestRefusedException.class, e -> {
-            assertThat(e.getStatusCode()).isEqualTo(status);
-            assertThat(e.getBody().getDetail()).contains(detail);
-        });
     }
 
     /** {@return rents (hits + misses) per size class, by class length} */
@@ -224,6 +169,13 @@ class BatchStagerTests {
     private static BackendSelection noDevice() {
         return new BackendSelection(PageLockingBackends.unlocked(),
                 new BackendReport("unlocked", false, "auto", Map.of("cuda", "stand-in: no device"), 0, null));
+    }
+
+    /** {@return a lease of exactly the batch's floats holding it, as {@code @PinnedBody} hands it over} */
+    private static PinnedBuffer<float[]> staged(PinnedMemoryPool<float[]> frames, byte[] batch) {
+        PinnedBuffer<float[]> staging = frames.rent(batch.length / Float.BYTES);
+        staging.copyFrom(MemorySegment.ofArray(batch));
+        return staging;
     }
 
     private static PinnedMemoryPool<float[]> pool() {

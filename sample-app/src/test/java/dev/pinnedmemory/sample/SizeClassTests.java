@@ -65,7 +65,7 @@ class SizeClassTests extends ShippedConfigTests {
 
         assertThat(answer.status()).as(answer.body()).isEqualTo(413);
         assertThat(answer.detail()).isEqualTo("body of 4194308 bytes does not fit the largest 'frames' buffer of 4194304 "
-                + "bytes (1048576 float32 values); send smaller batches or resize the pool");
+                + "bytes (1048576 float32 values); send smaller bodies or resize the pool");
         assertThat(frames.stats().rents()).as("refused before renting").isEqualTo(rentsBefore);
     }
 

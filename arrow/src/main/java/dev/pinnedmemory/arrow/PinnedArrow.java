@@ -41,9 +41,11 @@ import org.apache.arrow.memory.rounding.RoundingPolicy;
  * ({@code MemoryBudgetExceededException} as its cause), after waiting up to the pool's
  * {@code maxWait}: Arrow's vectors and readers treat it as any allocator's failure.
  *
- * <p>Arrow itself needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on JDK 17 and later, and
- * uses {@code sun.misc.Unsafe} (JDK 24 and later warn once unless run with
- * {@code --sun-misc-unsafe-memory-access=allow}); this module adds neither. Stateless; thread-safe.
+ * <p>Arrow itself needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on JDK 17 and later, one
+ * of its memory modules ({@code arrow-memory-unsafe} or {@code arrow-memory-netty}) on the class path
+ * even though this allocator never uses it (Arrow builds its default configuration when its allocator
+ * class loads), and uses {@code sun.misc.Unsafe} (JDK 24 and later warn once unless run with
+ * {@code --sun-misc-unsafe-memory-access=allow}); this module adds none of them. Stateless; thread-safe.
  */
 public final class PinnedArrow {
 
@@ -55,13 +57,22 @@ public final class PinnedArrow {
      * closes it before the pool. Its limit is unbounded; the pool's budget is the limit.
      *
      * @throws IllegalArgumentException if {@code pool} is not a pool of {@code BYTE} elements
-     * @throws IllegalStateException if {@code pool} is closed
+     * @throws IllegalStateException if {@code pool} is closed, or Arrow cannot initialise (no
+     *     {@code arrow-memory-unsafe} or {@code arrow-memory-netty} on the class path, or no
+     *     {@code --add-opens=java.base/java.nio=ALL-UNNAMED}): the message says which to add
      */
     public static BufferAllocator rootAllocator(PinnedMemoryPool<byte[]> pool) {
-        return new RootAllocator(RootAllocator.configBuilder()
-                .allocationManagerFactory(allocationManagerFactory(pool))
-                .roundingPolicy(roundingPolicy(pool))
-                .build());
+        AllocationManager.Factory factory = allocationManagerFactory(pool);
+        RoundingPolicy rounding = roundingPolicy(pool);
+        try {
+            return new RootAllocator(RootAllocator.configBuilder().allocationManagerFactory(factory)
+                    .roundingPolicy(rounding).build());
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw new IllegalStateException("Arrow's allocator classes failed to initialise: Arrow needs "
+                    + "arrow-memory-unsafe or arrow-memory-netty on the class path (it builds its own default allocator "
+                    + "when loaded, even when pinned-memory supplies the memory) and the JVM option "
+                    + "--add-opens=java.base/java.nio=ALL-UNNAMED", e);
+        }
     }
 
     /**

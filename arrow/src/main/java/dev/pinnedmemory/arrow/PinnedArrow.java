@@ -1,12 +1,14 @@
 package dev.pinnedmemory.arrow;
 
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedMemoryPool;
 import org.apache.arrow.memory.AllocationManager;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.memory.rounding.RoundingPolicy;
 
 /**
@@ -57,22 +59,17 @@ public final class PinnedArrow {
      * closes it before the pool. Its limit is unbounded; the pool's budget is the limit.
      *
      * @throws IllegalArgumentException if {@code pool} is not a pool of {@code BYTE} elements
-     * @throws IllegalStateException if {@code pool} is closed, or Arrow cannot initialise (no
-     *     {@code arrow-memory-unsafe} or {@code arrow-memory-netty} on the class path, or no
-     *     {@code --add-opens=java.base/java.nio=ALL-UNNAMED}): the message says which to add
+     * @throws IllegalStateException if {@code pool} is closed, or Arrow lacks what it needs (no
+     *     {@code --add-opens=java.base/java.nio=ALL-UNNAMED}, without which its IPC readers fail at the
+     *     first batch; no {@code arrow-memory-unsafe} or {@code arrow-memory-netty} on the class path):
+     *     the message says what to add
      */
     public static BufferAllocator rootAllocator(PinnedMemoryPool<byte[]> pool) {
-        AllocationManager.Factory factory = allocationManagerFactory(pool);
-        RoundingPolicy rounding = roundingPolicy(pool);
-        try {
-            return new RootAllocator(RootAllocator.configBuilder().allocationManagerFactory(factory)
-                    .roundingPolicy(rounding).build());
-        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
-            throw new IllegalStateException("Arrow's allocator classes failed to initialise: Arrow needs "
-                    + "arrow-memory-unsafe or arrow-memory-netty on the class path (it builds its own default allocator "
-                    + "when loaded, even when pinned-memory supplies the memory) and the JVM option "
-                    + "--add-opens=java.base/java.nio=ALL-UNNAMED", e);
-        }
+        PinnedMemoryPool<byte[]> checked = checked(pool);
+        return initialising(() -> new RootAllocator(RootAllocator.configBuilder()
+                .allocationManagerFactory(new PoolAllocationManagerFactory(checked))
+                .roundingPolicy(roundingPolicy(checked))
+                .build()));
     }
 
     /**
@@ -85,7 +82,8 @@ public final class PinnedArrow {
      * @throws IllegalStateException if {@code pool} is closed
      */
     public static AllocationManager.Factory allocationManagerFactory(PinnedMemoryPool<byte[]> pool) {
-        return new PoolAllocationManagerFactory(checked(pool));
+        PinnedMemoryPool<byte[]> checked = checked(pool);
+        return initialising(() -> new PoolAllocationManagerFactory(checked));
     }
 
     /**
@@ -98,6 +96,35 @@ public final class PinnedArrow {
             long rounded = (size + 7) & ~7L;
             return (rounded < size || (rounded > checked.bufferSize() && size <= checked.bufferSize())) ? size : rounded;
         };
+    }
+
+    /**
+     * Runs {@code action} once Arrow's memory classes are initialised and can make NIO views of
+     * native memory, so that what Arrow lacks shows here, named, and not at the first batch as a bare
+     * class-initialisation error or {@code UnsupportedOperationException}.
+     */
+    private static <T> T initialising(Supplier<T> action) {
+        try {
+            MemoryUtil.directBuffer(PoolAllocationManagerFactory.EMPTY_ADDRESS, 0);
+            return action.get();
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException("Arrow cannot make NIO views of its buffers, which its IPC readers and "
+                    + "writers need: start the JVM with --add-opens=java.base/java.nio=ALL-UNNAMED. Arrow said: "
+                    + rootMessage(e), e);
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw new IllegalStateException("Arrow's memory classes failed to initialise: Arrow needs "
+                    + "arrow-memory-unsafe or arrow-memory-netty on the class path (it builds its own default allocator "
+                    + "when loaded, even when pinned-memory supplies the memory) and the JVM option "
+                    + "--add-opens=java.base/java.nio=ALL-UNNAMED. Arrow said: " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getName() + ": " + cause.getMessage();
     }
 
     private static PinnedMemoryPool<byte[]> checked(PinnedMemoryPool<byte[]> pool) {

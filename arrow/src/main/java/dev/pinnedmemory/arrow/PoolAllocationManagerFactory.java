@@ -22,7 +22,7 @@ import org.apache.arrow.memory.ReferenceManager;
 final class PoolAllocationManagerFactory implements AllocationManager.Factory {
 
     /** What empty buffers point at: a valid, never-freed address, like the address Arrow's own factories give them. */
-    private static final long EMPTY_ADDRESS = Arena.global().allocate(64, 64).address();
+    static final long EMPTY_ADDRESS = Arena.global().allocate(64, 64).address();
 
     private final PinnedMemoryPool<byte[]> pool;
     private final ArrowBuf empty = new ArrowBuf(ReferenceManager.NO_OP, null, 0, EMPTY_ADDRESS);

@@ -20,6 +20,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.memory.OwnershipTransferResult;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,6 +102,22 @@ class PinnedArrowAllocatorTests {
             }
             held.forEach(ArrowBuf::close);
             assertThat(pool.stats().inUse()).isZero();
+        }
+    }
+
+    @Test
+    void vectorTooLargeForThePoolShouldFailAsArrowExpectsOfAnyAllocator() {
+        try (PinnedMemoryPool<byte[]> pool = Pools.bytes("small", 1 << 16);
+             BufferAllocator allocator = PinnedArrow.rootAllocator(pool);
+             BigIntVector vector = new BigIntVector("values", allocator)) {
+            vector.setInitialCapacity(1 << 16);
+            assertThat(vector.allocateNewSafe()).as("512 KiB of values in a 64 KiB pool").isFalse();
+            vector.setInitialCapacity(1 << 12);
+            assertThat(vector.allocateNewSafe()).isTrue();
+            vector.setSafe(4095, 7L);
+            vector.setValueCount(4096);
+            assertThat(vector.get(4095)).isEqualTo(7L);
+            assertThat(pool.stats().inUse()).isEqualTo(1);
         }
     }
 

@@ -56,6 +56,23 @@ class PinnedArrowAllocatorTests {
     }
 
     @Test
+    void resizedPoolShouldServeItsNewLargestSizeWhileOldBuffersStayValid() {
+        try (PinnedMemoryPool<byte[]> pool = Pools.bytes("growing", 1 << 16);
+             BufferAllocator allocator = PinnedArrow.rootAllocator(pool)) {
+            ArrowBuf old = allocator.buffer(1 << 16);
+            old.setLong(0, 99);
+            assertThatThrownBy(() -> allocator.buffer(1 << 17)).isInstanceOf(OutOfMemoryException.class);
+            pool.resize(1 << 17);
+            try (ArrowBuf larger = allocator.buffer(1 << 17)) {
+                assertThat(larger.capacity()).isEqualTo(1 << 17);
+            }
+            assertThat(old.getLong(0)).as("a buffer of the old shape is untouched").isEqualTo(99);
+            old.close();
+            assertThat(pool.stats().inUse()).isZero();
+        }
+    }
+
+    @Test
     void emptyBufferShouldRentNothing() {
         try (PinnedMemoryPool<byte[]> pool = Pools.bytes("arrow", 1 << 16);
              BufferAllocator allocator = PinnedArrow.rootAllocator(pool);

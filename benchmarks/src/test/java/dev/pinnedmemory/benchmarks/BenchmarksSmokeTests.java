@@ -106,7 +106,8 @@ class BenchmarksSmokeTests {
         Collection<RunResult> results = run(ArrowIpcReadBenchmark.class, Map.of("batches", "2", "rows", "1000"));
 
         assertThat(scoresByMethodAndParam(results, "allocator")).containsOnlyKeys(expected(ArrowIpcReadBenchmark.class,
-                List.of(ArrowIpcReadBenchmark.PINNED, ArrowIpcReadBenchmark.ARROW_DEFAULT)));
+                List.of(ArrowIpcReadBenchmark.PINNED, ArrowIpcReadBenchmark.PINNED_CLEARING,
+                ArrowIpcReadBenchmark.ARROW_DEFAULT)));
     }
 
     @Test

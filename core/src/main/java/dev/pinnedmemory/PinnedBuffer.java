@@ -1,9 +1,13 @@
 package dev.pinnedmemory;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -235,6 +239,72 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         BlockAnchor held = held();
         elementType().fill(segment, value);
         Reference.reachabilityFence(held);
+    }
+
+    /**
+     * Reads from {@code channel}, at its current position, straight into this buffer's memory (no
+     * heap copy) until the buffer is full or the channel ends; bytes land as they come, so a
+     * multi-byte element is read in native byte order. It never reads past {@link #byteSize()}: what
+     * follows stays in the channel.
+     *
+     * @return the bytes read, a whole number of elements: {@code byteSize()} when full, fewer when
+     *     the channel ended first (0 at its end); the rest of the buffer is unchanged
+     * @throws java.io.EOFException if the channel ended inside an element; the message names the
+     *     bytes read, which are all in the buffer (the lease stays open and the caller's to close)
+     * @throws IllegalArgumentException if {@code channel} is a {@code SelectableChannel} in
+     *     non-blocking mode (nothing is read: this call fills the whole buffer, a selector loop keeps
+     *     {@code segment().asByteBuffer()} across its reads instead)
+     * @throws IOException if the channel fails, or returns 0 bytes (a channel that does not block);
+     *     what was read before is in the buffer
+     * @throws IllegalStateException once the lease ended
+     */
+    public long readFrom(ReadableByteChannel channel) throws IOException {
+        return transfer(channel, -1);
+    }
+
+    /**
+     * Reads from {@code channel} starting at file position {@code position} (a {@code pread}, which
+     * leaves the channel's own position alone) straight into this buffer's memory, as
+     * {@link #readFrom(ReadableByteChannel)} does: until the buffer is full or the file ends.
+     *
+     * @return the bytes read; 0 when {@code position} is at or past the end of the file
+     * @throws IllegalArgumentException if {@code position} is negative, or so large that the buffer's
+     *     last byte would lie past {@code Long.MAX_VALUE}
+     * @throws java.io.EOFException if the file ends inside an element (see {@link #readFrom(ReadableByteChannel)})
+     * @throws IOException if the channel fails
+     * @throws IllegalStateException once the lease ended
+     */
+    public long readFrom(FileChannel channel, long position) throws IOException {
+        ChannelTransfers.requirePosition(position, segment.byteSize());
+        return transfer(channel, position);
+    }
+
+    /**
+     * Writes the whole buffer, {@link #byteSize()} bytes (for a {@code rent(length)} lease exactly
+     * its length), straight from its memory to {@code channel}, in native byte order.
+     *
+     * @return the bytes written: always {@code byteSize()}
+     * @throws IllegalArgumentException if {@code channel} is a {@code SelectableChannel} in
+     *     non-blocking mode (nothing is written)
+     * @throws IOException if the channel fails or takes 0 bytes; the message says how many it took
+     * @throws IllegalStateException once the lease ended
+     */
+    public long writeTo(WritableByteChannel channel) throws IOException {
+        BlockAnchor held = held();
+        try {
+            return ChannelTransfers.write(channel, segment);
+        } finally {
+            Reference.reachabilityFence(held);
+        }
+    }
+
+    private long transfer(ReadableByteChannel channel, long position) throws IOException {
+        BlockAnchor held = held();
+        try {
+            return ChannelTransfers.read(channel, position, segment, elementType());
+        } finally {
+            Reference.reachabilityFence(held);
+        }
     }
 
     /** Ends the lease: returns the buffer to its pool, or frees it. A second call does nothing. */

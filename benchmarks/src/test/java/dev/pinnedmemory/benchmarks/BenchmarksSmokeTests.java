@@ -104,6 +104,22 @@ class BenchmarksSmokeTests {
     }
 
     @Test
+    void fileReadBenchmarkShouldReadIntoPinnedAndDirectMemory() throws RunnerException {
+        Collection<RunResult> results = run(FileReadBenchmark.class, Map.of("bytes", "65536"));
+
+        assertThat(scoresByMethodAndParam(results, null)).containsOnlyKeys(expected(FileReadBenchmark.class, List.of("")));
+    }
+
+    @Test
+    void arrowIpcReadBenchmarkShouldReadThroughPinnedAndDefaultAllocators() throws RunnerException {
+        Collection<RunResult> results = run(ArrowIpcReadBenchmark.class, Map.of("batches", "2", "rows", "1000"));
+
+        assertThat(scoresByMethodAndParam(results, "allocator")).containsOnlyKeys(expected(ArrowIpcReadBenchmark.class,
+                List.of(ArrowIpcReadBenchmark.PINNED, ArrowIpcReadBenchmark.PINNED_CLEARING,
+                ArrowIpcReadBenchmark.ARROW_DEFAULT)));
+    }
+
+    @Test
     void cudaBandwidthBenchmarkShouldSaySkippedWithoutDevice() {
         assumeThat(cudaUnavailableReason()).as("a CUDA device is present; see the next test").isNotNull();
 

@@ -29,11 +29,13 @@ final class IdleZeroing {
 
     private final PoolEngine<?> pool;
     private final boolean strictSegments;
+    private final Reclaimer reclaimer;
     private volatile boolean requested;
 
-    IdleZeroing(PoolEngine<?> pool, boolean strictSegments) {
+    IdleZeroing(PoolEngine<?> pool, boolean strictSegments, Reclaimer reclaimer) {
         this.pool = pool;
         this.strictSegments = strictSegments;
+        this.reclaimer = reclaimer;
     }
 
     /**
@@ -53,7 +55,7 @@ final class IdleZeroing {
     void request() {
         if (!requested) {
             requested = true;
-            pool.allocator.reclaimer.zeroing.requested();
+            reclaimer.zeroing.requested();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.PageLockingBackend;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
@@ -31,13 +33,16 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     /** Times a refused rent makes room and tries again before it gives up (others may take the room first). */
     private static final int MAKE_ROOM_ATTEMPTS = 8;
 
-    final PoolSettings<A> settings;
-    final Allocator allocator;
-    final MemoryBudget budget;
-    final PoolBooks books;
-    final FencedBlocks fenced;
-    final Object lifecycle = new Object();
-    final @Nullable Throwable creationSite;
+    private final PoolSettings<A> settings;
+    private final Allocator allocator;
+    private final MemoryBudget budget;
+    private final PoolBooks books;
+    private final FencedBlocks fenced;
+    private final Object lifecycle = new Object();
+    private final @Nullable Throwable creationSite;
+    private final Resizer<A> resizer;
+    private final WaitingRent<A> waiting;
+    private final PoolMetrics metrics;
     private final String who;
     private final ThreadLocal<int[]> homes;
     /** Zeroes idle buffers in the background; null without {@code clearOnReturn}. */
@@ -54,7 +59,8 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
                 settings.fenceWarnAfter().toNanos(), allocator.clock);
         this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
-        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments()) : null;
+        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments(), allocator.reclaimer)
+                : null;
         this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
                 ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
         PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
@@ -64,7 +70,47 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), settings.name(),
                     true);
         }
-        new Resizer<>(this).warm(first, needed);
+        this.resizer = new Resizer<>(settings, budget, new Resizer.Blocks() {
+            @Override
+            public BlockAnchor allocate(SizeClass target) {
+                return allocator.allocate(books, target, target.bytes, settings.writeCombined(), who, target.description);
+            }
+
+            @Override
+            public void drop(NativeBlock block) {
+                PoolEngine.this.drop(block, false);
+            }
+        }, new Resizer.Shapes() {
+            @Override
+            public PoolShape current() {
+                return shape;
+            }
+
+            @Override
+            public void publish(PoolShape next) {
+                shape = next;
+            }
+        });
+        this.waiting = new WaitingRent<>(budget, books.waits(), new WaitingRent.Renter<>() {
+            @Override
+            public @Nullable PinnedBuffer<A> tryRent(int length) {
+                return PoolEngine.this.tryRent(length);
+            }
+
+            @Override
+            public MemoryBudgetExceededException refused(int length, Duration waited) {
+                return PoolEngine.this.refused(length, waited);
+            }
+
+            @Override
+            public PinnedMemoryException interrupted(int length, InterruptedException cause) {
+                int asked = length == FULL ? shape.maxLength() : length;
+                return new PinnedMemoryException(who + ": interrupted while waiting for memory for a buffer of " + asked
+                        + " " + settings.type() + " elements", bytesFor(asked), cause);
+            }
+        });
+        this.metrics = new PoolMetrics(books, fenced, () -> shape);
+        resizer.warm(first, needed);
         this.shape = first;
         budget.addIdleHolder(this);
         if (zeroing != null) {
@@ -86,8 +132,21 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return shape;
     }
 
-    void publish(PoolShape next) {
-        shape = next;
+    PoolSettings<A> settings() {
+        return settings;
+    }
+
+    PageLockingBackend backend() {
+        return allocator.backend;
+    }
+
+    MemoryBudget budget() {
+        return budget;
+    }
+
+    /** {@return the live view of the counters: the same object on every call} */
+    PoolMetrics metrics() {
+        return metrics;
     }
 
     boolean isClosed() {
@@ -115,11 +174,11 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         if (maxWaitNanos <= 0) {
             throw refused(length, null);
         }
-        return new WaitingRent<>(this, length, maxWaitNanos).await();
+        return waiting.await(length, maxWaitNanos);
     }
 
     /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
-    @Nullable PinnedBuffer<A> tryRent(int length) {
+    private @Nullable PinnedBuffer<A> tryRent(int length) {
         if (closed) {
             throw closedException();
         }
@@ -147,9 +206,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         if (anchor == null) {
             return null;
         }
-        books.counters.misses.increment();
-        sizeClass.counters.misses.increment();
-        books.noteMiss(current.idleCount(), fenced.pending());
+        books.countMiss(sizeClass, current.idleCount(), fenced.pending());
         return lease(anchor, length, home[0]);
     }
 
@@ -221,6 +278,44 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return new PinnedBuffer<>(this, anchor, view, length);
     }
 
+    /**
+     * Ends {@code buffer}'s lease, as {@link PinnedMemoryPool#returnBuffer} does.
+     *
+     * @throws IllegalArgumentException if this pool did not hand it out
+     * @throws IllegalStateException if its lease already ended
+     */
+    void returnBuffer(PinnedBuffer<A> buffer) {
+        if (buffer.owner != this) {
+            throw new IllegalArgumentException("buffer of " + buffer.length() + " " + buffer.elementType()
+                    + " elements was not rented from " + who);
+        }
+        BlockAnchor anchor = buffer.take();
+        if (anchor == null) {
+            throw new IllegalStateException("buffer of " + buffer.length() + " " + settings.type()
+                    + " elements was already returned to " + who);
+        }
+        release(anchor, buffer.extent());   // a narrowed lease: what it was rented with
+    }
+
+    /**
+     * Switches to buffers of {@code newLength} elements, serialised with other resizes and with close:
+     * see {@link Resizer}.
+     *
+     * @throws IllegalArgumentException if {@code newLength} is not positive
+     * @throws IllegalStateException if the pool is closed
+     */
+    void resize(int newLength) {
+        if (newLength <= 0) {
+            throw new IllegalArgumentException("bufferSize: " + newLength + " (expected: > 0 elements)");
+        }
+        synchronized (lifecycle) {
+            if (closed) {
+                throw closedException();
+            }
+            resizer.resize(newLength);
+        }
+    }
+
     @Override
     public void release(BlockAnchor anchor, int length) {
         NativeBlock block = anchor.block;
@@ -254,7 +349,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     }
 
     /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
-    void putBack(BlockAnchor anchor) {
+    private void putBack(BlockAnchor anchor) {
         try {
             NativeBlock block = anchor.block;
             SizeClass sizeClass = block.sizeClass;
@@ -287,13 +382,13 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
     }
 
-    void drop(NativeBlock block, boolean now) {
+    private void drop(NativeBlock block, boolean now) {
         if (now ? block.freeNow() : block.free()) {
-            books.counters.dropped.increment();
+            books.countDropped();
         }
     }
 
-    void freeIdle(SizeClass sizeClass) {
+    private static void freeIdle(SizeClass sizeClass) {
         for (BlockAnchor anchor : sizeClass.idle.drain()) {
             anchor.block.free();
         }
@@ -347,7 +442,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     /** The Cleaner action of the pool facade: it became unreachable without {@code close()}. */
     void abandoned() {
         int idle = shape.idleCount();
-        long bytes = books.pinnedBytes.get();
+        long bytes = books.pinnedBytes();
         if (close(false)) {
             allocator.leaks.abandoned(settings.leakDetection(), who + " (" + idle + " idle buffer(s) freed, "
                     + books.inUse() + " still rented and " + fenced.pending() + " fenced freed when they come back; "
@@ -359,11 +454,11 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return List.copyOf(books.rentSites());
     }
 
-    long bytesFor(int length) {
+    private long bytesFor(int length) {
         return (long) length * settings.type().byteSize();
     }
 
-    IllegalStateException closedException() {
+    private IllegalStateException closedException() {
         return new IllegalStateException(who + " is closed");
     }
 
@@ -377,7 +472,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return books.stats(settings, shape, fenced, allocator.backend.pageLocked());
     }
 
-    MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
+    private MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
         PoolShape current = shape;
         long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
         return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(),

@@ -17,14 +17,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * the new shape; whatever is left of the reservation goes back to the budget. If the budget
  * refuses, the old idle buffers go back and nothing has changed. If the backend refuses during the
  * warm-up, the new buffers are freed and the pool keeps its old size, without idle buffers (rents
- * allocate again on demand). Runs under the pool's lifecycle lock; not thread-safe on its own.
+ * allocate again on demand). Knows only the pool's settings, its budget, where buffers come from
+ * and go ({@link Blocks}) and the shape it publishes ({@link Shapes}). Runs under the pool's
+ * lifecycle lock (the engine takes it); not thread-safe on its own.
  */
 final class Resizer<A> {
 
-    private final PoolEngine<A> pool;
+    /** Where a warm-up gets new buffers, and where a buffer it cannot put back goes. */
+    interface Blocks {
+        /** {@return a new buffer of {@code target}, allocated from bytes already reserved} */
+        BlockAnchor allocate(SizeClass target);
 
-    Resizer(PoolEngine<A> pool) {
-        this.pool = pool;
+        /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
+        void drop(NativeBlock block);
+    }
+
+    /** The shape renters see: read at the start of a resize, published at its end. */
+    interface Shapes {
+        PoolShape current();
+
+        void publish(PoolShape next);
+    }
+
+    private final PoolSettings<A> settings;
+    private final MemoryBudget budget;
+    private final Blocks blocks;
+    private final Shapes shapes;
+
+    Resizer(PoolSettings<A> settings, MemoryBudget budget, Blocks blocks, Shapes shapes) {
+        this.settings = settings;
+        this.budget = budget;
+        this.blocks = blocks;
+        this.shapes = shapes;
     }
 
     /**
@@ -35,7 +59,6 @@ final class Resizer<A> {
      *     whole reservation returned
      */
     void warm(PoolShape shape, long reserved) {
-        PoolSettings<A> settings = pool.settings;
         SizeClass target = shape.largest();
         int count = settings.initialSize();
         AtomicLong left = new AtomicLong(reserved);
@@ -43,8 +66,7 @@ final class Resizer<A> {
         try {
             Runnable one = () -> {
                 left.addAndGet(-target.bytes);
-                made.add(pool.allocator.allocate(pool.books, target, target.bytes, settings.writeCombined(),
-                        pool.describe(), target.description));
+                made.add(blocks.allocate(target));
             };
             int threads = Math.min(settings.warmupThreads(), count);
             if (threads <= 1) {
@@ -59,7 +81,7 @@ final class Resizer<A> {
                 anchor.block.budgetTransferred = true;
                 anchor.block.freeNow();
             }
-            pool.budget.release(reserved);
+            budget.release(reserved);
             throw e;
         }
         for (BlockAnchor anchor : made) {
@@ -68,7 +90,7 @@ final class Resizer<A> {
                 anchor.block.free();
             }
         }
-        pool.budget.release(left.get());
+        budget.release(left.get());
     }
 
     /**
@@ -80,12 +102,10 @@ final class Resizer<A> {
      * @throws PinnedMemoryException if the backend refuses; the pool keeps its old size
      */
     void resize(int newLength) {
-        PoolSettings<A> settings = pool.settings;
-        PoolShape old = pool.shape();
+        PoolShape old = shapes.current();
         PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
-        MemoryBudget budget = pool.budget;
         long largest = next.largest().bytes;
         if (settings.initialSize() == 0 && budget.limitBytes() != 0 && largest > budget.limitBytes()) {
             // Nothing is reserved for initialSize 0, but no rent of the new size could ever be served. (With
@@ -113,7 +133,7 @@ final class Resizer<A> {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
             for (BlockAnchor anchor : oldIdle) {
                 if (!anchor.block.sizeClass.idle.offer(anchor, 0)) {
-                    pool.drop(anchor.block, false);
+                    blocks.drop(anchor.block);
                 }
             }
             budget.release(reserved);
@@ -127,11 +147,13 @@ final class Resizer<A> {
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);
-        pool.publish(next);
+        shapes.publish(next);
         budget.signalWaiters();
         // Returns that raced into the old idle slots between the drain and the publication.
         for (SizeClass sizeClass : old.classes) {
-            pool.freeIdle(sizeClass);
+            for (BlockAnchor anchor : sizeClass.idle.drain()) {
+                anchor.block.free();
+            }
         }
     }
 }

@@ -291,6 +291,25 @@ final class PoolBooks implements NativeBlock.Owner {
         return sites;
     }
 
+    /** Logs at WARN the buffers a pool that {@code who} names still had rented or fenced when it closed. */
+    void reportOutstanding(String who, int pendingFences) {
+        System.Logger log = System.getLogger(PinnedMemoryPool.class.getName());
+        int rented = inUse();
+        if (rented > 0) {
+            List<Throwable> sites = rentSites();
+            log.log(System.Logger.Level.WARNING, "pinned-memory " + who + " closed with " + rented + " buffer(s) still "
+                    + "rented; each is freed when it is returned" + (sites.isEmpty() ? " (set pinned-memory.leak-detection="
+                    + "paranoid to record where they were rented)" : "; rented at:"));
+            for (Throwable site : sites) {
+                log.log(System.Logger.Level.WARNING, "still rented from " + who, site);
+            }
+        }
+        if (pendingFences > 0) {
+            log.log(System.Logger.Level.WARNING, "pinned-memory {0} closed with {1} buffer(s) waiting on a transfer "
+                    + "fence; each is freed when its fence completes", who, pendingFences);
+        }
+    }
+
     @Override
     public String toString() {
         return "books of pool '" + name + "'";

@@ -11,23 +11,21 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, resize and close. Holds no
- * reference to the pool facade, so the facade can become unreachable (an abandoned pool) while
- * leases, fences and the Cleaner still reach this.
+ * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, resize and close. It owns
+ * the pool's state (settings, shape, books, fences, lifecycle lock) and hands its collaborators
+ * only what each needs: {@link Resizer} the budget, an allocation and the shape to publish,
+ * {@link WaitingRent} a rent that does not wait, {@link PoolMetrics} the books. Holds no reference
+ * to the facade, so the facade can become unreachable (an abandoned pool) while leases, fences and
+ * the Cleaner still reach this.
  *
  * <p>Rent: a lock-free poll of the size class's idle slots; on a miss, completed fences are
- * collected and polled again, then a new buffer is allocated within the budget; when the budget
- * refuses, memory freed but not yet given back is reclaimed and idle buffers anywhere on the budget
- * (this pool's other size classes and other pools, largest first: {@link MemoryBudget#makeRoom}) are
- * freed, if that makes room, before the rent gives up (or waits). As a {@link MemoryBudget.IdleHolder}
- * it gives its own idle buffers up the same way to other pools' renters. Return: the block goes back to its class's idle
- * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
- * resize, {@link WaitingRent} for rents that wait and {@link LeaseScopes} for strict leases. Thread-safe: rent and return take no lock;
- * resize and close are serialised.
+ * collected, then a buffer is allocated within the budget, after reclaiming pending frees and idle
+ * buffers anywhere on the budget ({@link MemoryBudget#makeRoom}) if that makes room. Return: back
+ * to the idle slots if the shape is current and the pool open, else freed. Thread-safe: rent and
+ * return take no lock; resize and close are serialised on the lifecycle lock.
  */
 final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
-    private static final System.Logger LOG = System.getLogger(PinnedMemoryPool.class.getName());
     /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
     static final int FULL = Integer.MIN_VALUE;
     /** Times a refused rent makes room and tries again before it gives up (others may take the room first). */
@@ -44,6 +42,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     private final WaitingRent<A> waiting;
     private final PoolMetrics metrics;
     private final String who;
+    private final PoolRefusals refusals;
     private final ThreadLocal<int[]> homes;
     /** Zeroes idle buffers in the background; null without {@code clearOnReturn}. */
     private final @Nullable IdleZeroing zeroing;
@@ -55,6 +54,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.allocator = allocator;
         this.budget = budget;
         this.who = "pool '" + settings.name() + "'";
+        this.refusals = new PoolRefusals(who, settings, budget, () -> shape);
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
         this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
                 settings.fenceWarnAfter().toNanos(), allocator.clock);
@@ -67,48 +67,13 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
         if (!budget.tryReserve(needed)) {
-            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), settings.name(),
-                    true);
+            throw refusals.initial(needed);
         }
-        this.resizer = new Resizer<>(settings, budget, new Resizer.Blocks() {
-            @Override
-            public BlockAnchor allocate(SizeClass target) {
-                return allocator.allocate(books, target, target.bytes, settings.writeCombined(), who, target.description);
-            }
-
-            @Override
-            public void drop(NativeBlock block) {
-                PoolEngine.this.drop(block, false);
-            }
-        }, new Resizer.Shapes() {
-            @Override
-            public PoolShape current() {
-                return shape;
-            }
-
-            @Override
-            public void publish(PoolShape next) {
-                shape = next;
-            }
-        });
-        this.waiting = new WaitingRent<>(budget, books.waits(), new WaitingRent.Renter<>() {
-            @Override
-            public @Nullable PinnedBuffer<A> tryRent(int length) {
-                return PoolEngine.this.tryRent(length);
-            }
-
-            @Override
-            public MemoryBudgetExceededException refused(int length, Duration waited) {
-                return PoolEngine.this.refused(length, waited);
-            }
-
-            @Override
-            public PinnedMemoryException interrupted(int length, InterruptedException cause) {
-                int asked = length == FULL ? shape.maxLength() : length;
-                return new PinnedMemoryException(who + ": interrupted while waiting for memory for a buffer of " + asked
-                        + " " + settings.type() + " elements", bytesFor(asked), cause);
-            }
-        });
+        this.resizer = new Resizer<>(settings, budget,
+                target -> allocator.allocate(books, target, target.bytes, settings.writeCombined(), who, target.description),
+                block -> drop(block, false), () -> shape, next -> shape = next);
+        this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, refusals::budget,
+                refusals::interrupted);
         this.metrics = new PoolMetrics(books, fenced, () -> shape);
         resizer.warm(first, needed);
         this.shape = first;
@@ -156,7 +121,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     /** {@return a lease of exactly {@code length} elements, waiting up to {@code maxWait} for memory} */
     PinnedBuffer<A> rent(int length, Duration maxWait) {
         if (length <= 0) {
-            throw lengthRefused(length, shape);   // also keeps a caller from asking for FULL
+            throw refusals.length(length, shape);   // also keeps a caller from asking for FULL
         }
         return rent(length, WaitingRent.nanos(maxWait));
     }
@@ -172,7 +137,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             return lease;
         }
         if (maxWaitNanos <= 0) {
-            throw refused(length, null);
+            throw refusals.budget(length, null);
         }
         return waiting.await(length, maxWaitNanos);
     }
@@ -180,13 +145,13 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
     private @Nullable PinnedBuffer<A> tryRent(int length) {
         if (closed) {
-            throw closedException();
+            throw refusals.closed();
         }
         PoolShape current = shape;
         if (length == FULL) {
             length = current.maxLength();
         } else if (length <= 0 || length > current.maxLength()) {
-            throw lengthRefused(length, current);
+            throw refusals.length(length, current);
         }
         SizeClass sizeClass = current.classFor(length);
         int[] home = homes.get();
@@ -255,14 +220,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         block.slot = slot;
         block.countRent(asked);
         if (zeroing != null) {
-            long dirty = block.dirtyBytes;
-            if (dirty > 0) {
-                // Zero what this renter will see and the background has not reached, also what a segment kept
-                // by an earlier holder wrote after it returned (such a block is never zeroed in the background).
-                (dirty >= block.bytes && asked >= block.bytes ? block.segment : block.segment.asSlice(0,
-                        Math.min(dirty, asked))).fill((byte) 0);
-                block.dirtyBytes = dirty > asked ? dirty : 0;
-            }
+            IdleZeroing.beforeRent(block, asked);
         }
         if (settings.leakDetection() == LeakDetectionLevel.PARANOID) {
             block.site = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
@@ -278,12 +236,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return new PinnedBuffer<>(this, anchor, view, length);
     }
 
-    /**
-     * Ends {@code buffer}'s lease, as {@link PinnedMemoryPool#returnBuffer} does.
-     *
-     * @throws IllegalArgumentException if this pool did not hand it out
-     * @throws IllegalStateException if its lease already ended
-     */
+    /** Ends {@code buffer}'s lease, or throws as {@link PinnedMemoryPool#returnBuffer} says. */
     void returnBuffer(PinnedBuffer<A> buffer) {
         if (buffer.owner != this) {
             throw new IllegalArgumentException("buffer of " + buffer.length() + " " + buffer.elementType()
@@ -297,20 +250,14 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         release(anchor, buffer.extent());   // a narrowed lease: what it was rented with
     }
 
-    /**
-     * Switches to buffers of {@code newLength} elements, serialised with other resizes and with close:
-     * see {@link Resizer}.
-     *
-     * @throws IllegalArgumentException if {@code newLength} is not positive
-     * @throws IllegalStateException if the pool is closed
-     */
+    /** Switches to buffers of {@code newLength} elements under the lifecycle lock, or throws as {@link PinnedMemoryPool#resize} says. */
     void resize(int newLength) {
         if (newLength <= 0) {
             throw new IllegalArgumentException("bufferSize: " + newLength + " (expected: > 0 elements)");
         }
         synchronized (lifecycle) {
             if (closed) {
-                throw closedException();
+                throw refusals.closed();
             }
             resizer.resize(newLength);
         }
@@ -415,28 +362,9 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
         budget.signalWaiters();
         if (report) {
-            reportOutstanding();
+            books.reportOutstanding(who, fenced.pending());
         }
         return true;
-    }
-
-    private void reportOutstanding() {
-        int rented = books.inUse();
-        if (rented > 0) {
-            List<Throwable> sites = books.rentSites();
-            String message = "pinned-memory " + who + " closed with " + rented + " buffer(s) still rented; each is freed "
-                    + "when it is returned" + (sites.isEmpty() ? " (set pinned-memory.leak-detection=paranoid to "
-                    + "record where they were rented)" : "; rented at:");
-            LOG.log(System.Logger.Level.WARNING, message);
-            for (Throwable site : sites) {
-                LOG.log(System.Logger.Level.WARNING, "still rented from " + who, site);
-            }
-        }
-        int pendingFences = fenced.pending();
-        if (pendingFences > 0) {
-            LOG.log(System.Logger.Level.WARNING, "pinned-memory {0} closed with {1} buffer(s) waiting on a transfer "
-                    + "fence; each is freed when its fence completes", who, pendingFences);
-        }
     }
 
     /** The Cleaner action of the pool facade: it became unreachable without {@code close()}. */
@@ -458,25 +386,8 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return (long) length * settings.type().byteSize();
     }
 
-    private IllegalStateException closedException() {
-        return new IllegalStateException(who + " is closed");
-    }
-
-    private IllegalArgumentException lengthRefused(int length, PoolShape current) {
-        return new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
-                + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
-    }
-
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
     PoolStats stats() {
         return books.stats(settings, shape, fenced, allocator.backend.pageLocked());
-    }
-
-    private MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
-        PoolShape current = shape;
-        long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
-        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(),
-                settings.name(), false) : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
-                settings.name());
     }
 }

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Warm-up and resize of a pool, within a reservation that is taken from the budget in one atomic
@@ -18,37 +21,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * refuses, the old idle buffers go back and nothing has changed. If the backend refuses during the
  * warm-up, the new buffers are freed and the pool keeps its old size, without idle buffers (rents
  * allocate again on demand). Knows only the pool's settings, its budget, where buffers come from
- * and go ({@link Blocks}) and the shape it publishes ({@link Shapes}). Runs under the pool's
+ * and go, and the shape it reads and publishes. Runs under the pool's
  * lifecycle lock (the engine takes it); not thread-safe on its own.
  */
 final class Resizer<A> {
 
-    /** Where a warm-up gets new buffers, and where a buffer it cannot put back goes. */
-    interface Blocks {
-        /** {@return a new buffer of {@code target}, allocated from bytes already reserved} */
-        BlockAnchor allocate(SizeClass target);
-
-        /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
-        void drop(NativeBlock block);
-    }
-
-    /** The shape renters see: read at the start of a resize, published at its end. */
-    interface Shapes {
-        PoolShape current();
-
-        void publish(PoolShape next);
-    }
-
     private final PoolSettings<A> settings;
     private final MemoryBudget budget;
-    private final Blocks blocks;
-    private final Shapes shapes;
+    /** Allocates a buffer of a class from bytes already reserved. */
+    private final Function<SizeClass, BlockAnchor> allocate;
+    /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
+    private final Consumer<NativeBlock> drop;
+    /** The shape renters see: read at the start of a resize, published at its end. */
+    private final Supplier<PoolShape> current;
+    private final Consumer<PoolShape> publish;
 
-    Resizer(PoolSettings<A> settings, MemoryBudget budget, Blocks blocks, Shapes shapes) {
+    Resizer(PoolSettings<A> settings, MemoryBudget budget, Function<SizeClass, BlockAnchor> allocate,
+            Consumer<NativeBlock> drop, Supplier<PoolShape> current, Consumer<PoolShape> publish) {
         this.settings = settings;
         this.budget = budget;
-        this.blocks = blocks;
-        this.shapes = shapes;
+        this.allocate = allocate;
+        this.drop = drop;
+        this.current = current;
+        this.publish = publish;
     }
 
     /**
@@ -66,7 +61,7 @@ final class Resizer<A> {
         try {
             Runnable one = () -> {
                 left.addAndGet(-target.bytes);
-                made.add(blocks.allocate(target));
+                made.add(allocate.apply(target));
             };
             int threads = Math.min(settings.warmupThreads(), count);
             if (threads <= 1) {
@@ -102,7 +97,7 @@ final class Resizer<A> {
      * @throws PinnedMemoryException if the backend refuses; the pool keeps its old size
      */
     void resize(int newLength) {
-        PoolShape old = shapes.current();
+        PoolShape old = current.get();
         PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
@@ -133,7 +128,7 @@ final class Resizer<A> {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
             for (BlockAnchor anchor : oldIdle) {
                 if (!anchor.block.sizeClass.idle.offer(anchor, 0)) {
-                    blocks.drop(anchor.block);
+                    drop.accept(anchor.block);
                 }
             }
             budget.release(reserved);
@@ -147,7 +142,7 @@ final class Resizer<A> {
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);
-        shapes.publish(next);
+        publish.accept(next);
         budget.signalWaiters();
         // Returns that raced into the old idle slots between the drain and the publication.
         for (SizeClass sizeClass : old.classes) {

@@ -9,24 +9,26 @@ import org.jspecify.annotations.Nullable;
  * budget, then tries to rent, then waits for the budget to signal a change, until it gets a buffer
  * or its time is up. Registering before trying, and returners publishing a buffer before they look
  * for waiters, means no wake-up is lost; the budget's fair lock wakes waiters in the order they
- * came. Knows only the budget, the pool's wait counters and a {@link Renter}. Holds no state of
+ * came. Knows only the budget, the pool's wait counters, a rent that does not wait and the refusals. Holds no state of
  * its own between rents; thread-safe (each waiting thread runs {@link #await} on its own).
  */
 final class WaitingRent<A> {
 
-    /** The pool as a waiting rent sees it: a rent that does not wait, and the exceptions it ends with. */
-    interface Renter<A> {
-        /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
+    /** A rent that does not wait: a lease of {@code length} elements, or null when the budget refused. */
+    interface Attempt<A> {
         @Nullable PinnedBuffer<A> tryRent(int length);
+    }
 
-        MemoryBudgetExceededException refused(int length, Duration waited);
-
-        PinnedMemoryException interrupted(int length, InterruptedException cause);
+    /** The exception a waiting rent of {@code length} elements ends with. */
+    interface Refusal<C, E extends RuntimeException> {
+        E of(int length, C cause);
     }
 
     private final MemoryBudget budget;
     private final WaitCounters waits;
-    private final Renter<A> renter;
+    private final Attempt<A> attempt;
+    private final Refusal<Duration, MemoryBudgetExceededException> timedOut;
+    private final Refusal<InterruptedException, PinnedMemoryException> interrupted;
 
     /**
      * {@return {@code maxWait} in nanoseconds, saturated at {@link Long#MAX_VALUE}}
@@ -45,10 +47,14 @@ final class WaitingRent<A> {
         }
     }
 
-    WaitingRent(MemoryBudget budget, WaitCounters waits, Renter<A> renter) {
+    WaitingRent(MemoryBudget budget, WaitCounters waits, Attempt<A> attempt,
+                Refusal<Duration, MemoryBudgetExceededException> timedOut,
+                Refusal<InterruptedException, PinnedMemoryException> interrupted) {
         this.budget = budget;
         this.waits = waits;
-        this.renter = renter;
+        this.attempt = attempt;
+        this.timedOut = timedOut;
+        this.interrupted = interrupted;
     }
 
     /**
@@ -66,7 +72,7 @@ final class WaitingRent<A> {
         try {
             while (true) {
                 long seen = budget.changes();
-                PinnedBuffer<A> lease = renter.tryRent(length);
+                PinnedBuffer<A> lease = attempt.tryRent(length);
                 if (lease != null) {
                     waits.waited(System.nanoTime() - start, false);
                     return lease;
@@ -75,14 +81,14 @@ final class WaitingRent<A> {
                 if (left <= 0) {
                     long waited = System.nanoTime() - start;
                     waits.waited(waited, true);
-                    throw renter.refused(length, Duration.ofNanos(waited));
+                    throw timedOut.of(length, Duration.ofNanos(waited));
                 }
                 try {
                     budget.awaitChange(seen, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     waits.waited(System.nanoTime() - start, false);
-                    throw renter.interrupted(length, e);
+                    throw interrupted.of(length, e);
                 }
             }
         } finally {

@@ -29,11 +29,13 @@ final class IdleZeroing {
 
     private final PoolEngine<?> pool;
     private final boolean strictSegments;
+    private final Reclaimer reclaimer;
     private volatile boolean requested;
 
-    IdleZeroing(PoolEngine<?> pool, boolean strictSegments) {
+    IdleZeroing(PoolEngine<?> pool, boolean strictSegments, Reclaimer reclaimer) {
         this.pool = pool;
         this.strictSegments = strictSegments;
+        this.reclaimer = reclaimer;
     }
 
     /**
@@ -45,6 +47,20 @@ final class IdleZeroing {
     }
 
     /**
+     * Zeroes what a renter of {@code asked} bytes will see and the background has not reached, also
+     * what a segment kept by an earlier holder wrote after it returned (such a block is never zeroed
+     * in the background). Called by the renter, which holds the block alone.
+     */
+    static void beforeRent(NativeBlock block, long asked) {
+        long dirty = block.dirtyBytes;
+        if (dirty > 0) {
+            (dirty >= block.bytes && asked >= block.bytes ? block.segment
+                    : block.segment.asSlice(0, Math.min(dirty, asked))).fill((byte) 0);
+            block.dirtyBytes = dirty > asked ? dirty : 0;
+        }
+    }
+
+    /**
      * Asks the reclaimer to come by, after a block that {@link #wanted} it went into an idle slot.
      * One volatile read when a request is already pending, and no system call unless the reclaimer
      * sleeps, so returns stay cheap. The reclaimer clears the flag before it scans, so a block
@@ -53,7 +69,7 @@ final class IdleZeroing {
     void request() {
         if (!requested) {
             requested = true;
-            pool.allocator.reclaimer.zeroing.requested();
+            reclaimer.zeroing.requested();
         }
     }
 

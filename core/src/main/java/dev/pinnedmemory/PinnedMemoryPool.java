@@ -39,11 +39,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: rent and return are lock-free and, on a hit, allocate only the lease (one
  * object); resize and close are serialised with each other.
  *
- * <p>Why this file is over 400 lines: {@link Builder} (about 150 of them) is nested, because users
- * write {@code PinnedMemoryPool.Builder} and the issue that split the core kept every public name;
- * the facade itself is about 300 lines, nearly all contracts in javadoc. Every job is elsewhere:
- * rent, return and close in {@code PoolEngine}, resize in {@code Resizer}, waiting in
- * {@code WaitingRent}, the books and stats in {@code PoolBooks}, validation in {@code PoolSettings}.
+ * <p>A facade: each method delegates to the pool's engine, which owns the buffers, the books and
+ * the lifecycle lock; this class adds only the public contracts, the resize listeners and the
+ * Cleaner that notices an abandoned pool.
  *
  * {@snippet :
  * try (var pool = new PinnedMemoryPool<>(ElementType.FLOAT, 1 << 20, 2, 20);
@@ -63,7 +61,6 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     private static final AtomicInteger UNNAMED = new AtomicInteger();
 
     private final PoolEngine<A> engine;
-    private final PoolMetrics metrics;
     private final Cleaner.Cleanable abandonment;
     private final List<Consumer<PinnedMemoryPool<A>>> resizeListeners = new CopyOnWriteArrayList<>();
 
@@ -99,7 +96,6 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             settings = settings.withNumaNode(PageLockingBackends.nodeOf(placed));
         }
         this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
-        this.metrics = new PoolMetrics(engine);
         PoolEngine<A> pool = engine;
         this.abandonment = LeakDetector.CLEANER.register(this, pool::abandoned);
     }
@@ -164,12 +160,12 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /** Rents a full-size buffer, waiting up to the pool's {@link #maxWait()} (its {@code max-wait}) for memory. */
     public PinnedBuffer<A> rentWaiting() {
-        return rent(engine.settings.maxWait());
+        return rent(engine.settings().maxWait());
     }
 
     /** Rents a buffer of exactly {@code length} elements, waiting up to the pool's {@link #maxWait()} for memory. */
     public PinnedBuffer<A> rentWaiting(int length) {
-        return rent(length, engine.settings.maxWait());
+        return rent(length, engine.settings().maxWait());
     }
 
     /**
@@ -180,17 +176,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * @throws IllegalStateException if the buffer's lease already ended
      */
     public void returnBuffer(PinnedBuffer<A> buffer) {
-        Objects.requireNonNull(buffer, "buffer");
-        if (buffer.owner != engine) {
-            throw new IllegalArgumentException("buffer of " + buffer.length() + " " + buffer.elementType()
-                    + " elements was not rented from pool '" + name() + "'");
-        }
-        BlockAnchor anchor = buffer.take();
-        if (anchor == null) {
-            throw new IllegalStateException("buffer of " + buffer.length() + " " + elementType()
-                    + " elements was already returned to pool '" + name() + "'");
-        }
-        engine.release(anchor, buffer.extent());   // a narrowed lease: what it was rented with
+        engine.returnBuffer(Objects.requireNonNull(buffer, "buffer"));
     }
 
     /**
@@ -207,15 +193,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * @throws IllegalStateException if the pool is closed
      */
     public void resize(int newBufferSize) {
-        if (newBufferSize <= 0) {
-            throw new IllegalArgumentException("bufferSize: " + newBufferSize + " (expected: > 0 elements)");
-        }
-        synchronized (engine.lifecycle) {
-            if (engine.isClosed()) {
-                throw engine.closedException();
-            }
-            new Resizer<>(engine).resize(newBufferSize);
-        }
+        engine.resize(newBufferSize);
         System.getLogger(PinnedMemoryPool.class.getName()).log(System.Logger.Level.INFO,
                 "pinned-memory pool ''{0}'' resized to {1} {2} elements", name(), newBufferSize, elementType());
         resizeListeners.forEach(listener -> listener.accept(this));
@@ -236,7 +214,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * same object on every call, reachable as long as the pool is (Micrometer holds meter state weakly).
      */
     public PoolMetrics metrics() {
-        return metrics;
+        return engine.metrics();
     }
 
     /** {@return where each buffer rented now was rented, at {@code PARANOID} leak detection; empty otherwise} */
@@ -264,12 +242,12 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /** {@return the pool's name, as in configuration and metrics} */
     public String name() {
-        return engine.settings.name();
+        return engine.settings().name();
     }
 
     /** {@return the element type} */
     public ElementType<A> elementType() {
-        return engine.settings.type();
+        return engine.settings().type();
     }
 
     /** {@return the current buffer size in elements (the largest size class)} */
@@ -279,27 +257,27 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /** {@return the smallest size class in elements, or 0 without size classes} */
     public int minBufferSize() {
-        return engine.settings.minBufferLength();
+        return engine.settings().minBufferLength();
     }
 
     /** {@return how long {@link #rentWaiting()} waits for memory (the pool's {@code max-wait})} */
     public Duration maxWait() {
-        return engine.settings.maxWait();
+        return engine.settings().maxWait();
     }
 
     /** {@return the backend the pool allocates from} */
     public PageLockingBackend backend() {
-        return engine.allocator.backend;
+        return engine.backend();
     }
 
     /** {@return the budget the pool reserves its bytes from} */
     public MemoryBudget budget() {
-        return engine.budget;
+        return engine.budget();
     }
 
     /** {@return the leak detection level} */
     public LeakDetectionLevel leakDetection() {
-        return engine.settings.leakDetection();
+        return engine.settings().leakDetection();
     }
 
     @Override

@@ -31,16 +31,16 @@ final class PoolBooks implements NativeBlock.Owner {
     private final LeakReporter reporter;
     private final LeakDetectionLevel level;
     private final Set<NativeBlock> live = ConcurrentHashMap.newKeySet();
-    final PoolCounters counters = new PoolCounters();
-    final WaitCounters waits = new WaitCounters();
-    final AtomicLong pinnedBytes = new AtomicLong();
+    private final PoolCounters counters = new PoolCounters();
+    private final WaitCounters waits = new WaitCounters();
+    private final AtomicLong pinnedBytes = new AtomicLong();
     /** Most pinned bytes held at once since start or {@link #resetPeaks}; raised where a block is allocated. */
-    final AtomicLong peakPinnedBytes = new AtomicLong();
+    private final AtomicLong peakPinnedBytes = new AtomicLong();
     /** Most buffers in use seen at once: raised at each rent that allocated and at each read of in-use. */
-    final AtomicInteger peakInUse = new AtomicInteger();
+    private final AtomicInteger peakInUse = new AtomicInteger();
     /** The backend's allocations of this pool's memory, and its frees. */
-    final BackendTimer allocations = new BackendTimer();
-    final BackendTimer frees = new BackendTimer();
+    private final BackendTimer allocations = new BackendTimer();
+    private final BackendTimer frees = new BackendTimer();
 
     PoolBooks(String name, MemoryBudget budget, LeakReporter reporter, LeakDetectionLevel level) {
         this.name = name;
@@ -68,11 +68,64 @@ final class PoolBooks implements NativeBlock.Owner {
     }
 
     /**
-     * A rent just allocated: every held block that is neither idle nor fenced is in use, so raise
-     * the peak to that. Off the hot path (a miss has just called the backend); counts idle slots.
+     * A rent of {@code sizeClass} just allocated: counts the miss, and, as every held block that is
+     * neither idle nor fenced is in use, raises the peak to that. Off the hot path (a miss has just
+     * called the backend); counts idle slots.
      */
-    void noteMiss(int idle, int fenced) {
+    void countMiss(SizeClass sizeClass, int idle, int fenced) {
+        counters.misses.increment();
+        sizeClass.counters.misses.increment();
         noteInUse(Math.max(0, live.size() - idle - fenced));
+    }
+
+    /** Counts a returned buffer freed instead of kept. */
+    void countDropped() {
+        counters.dropped.increment();
+    }
+
+    /** {@return the pool's waiting rents, for them to count themselves} */
+    WaitCounters waits() {
+        return waits;
+    }
+
+    /** {@return rents that allocated a new buffer} */
+    long misses() {
+        return counters.misses.sum();
+    }
+
+    /** {@return returned buffers freed instead of kept} */
+    long dropped() {
+        return counters.dropped.sum();
+    }
+
+    /** {@return rented buffers that leaked} */
+    long leaks() {
+        return counters.leaks.sum();
+    }
+
+    /** {@return pinned bytes held now} */
+    long pinnedBytes() {
+        return pinnedBytes.get();
+    }
+
+    /** {@return most pinned bytes held at once since start or {@link #resetPeaks}} */
+    long peakPinnedBytes() {
+        return peakPinnedBytes.get();
+    }
+
+    /** {@return most buffers in use seen at once since start or {@link #resetPeaks}} */
+    int peakInUse() {
+        return peakInUse.get();
+    }
+
+    /** {@return the backend's allocations of this pool's memory} */
+    BackendTimer allocations() {
+        return allocations;
+    }
+
+    /** {@return the backend's frees of this pool's memory} */
+    BackendTimer frees() {
+        return frees;
     }
 
     /** Starts the peaks again from what the pool holds and rents now, and the longest-call times from zero. */
@@ -169,8 +222,8 @@ final class PoolBooks implements NativeBlock.Owner {
         return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
                 settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
                 sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
-                sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting.get(), waits.waits.sum(),
-                waits.timeouts.sum(), sums.askedBytes(), sums.backingBytes(), classes, settings.numaNode(), peakPinnedBytes.get(),
+                sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting(), waits.waits(),
+                waits.timeouts(), sums.askedBytes(), sums.backingBytes(), classes, settings.numaNode(), peakPinnedBytes.get(),
                 peakInUse.get(), allocations.count(), allocations.totalNanos(), allocations.maxNanos(), frees.count(),
                 frees.totalNanos(), frees.maxNanos(), fences.stuck(), fences.oldestAgeNanos(),
                 fences.warnAfterNanos());
@@ -236,6 +289,25 @@ final class PoolBooks implements NativeBlock.Owner {
             }
         }
         return sites;
+    }
+
+    /** Logs at WARN the buffers a pool that {@code who} names still had rented or fenced when it closed. */
+    void reportOutstanding(String who, int pendingFences) {
+        System.Logger log = System.getLogger(PinnedMemoryPool.class.getName());
+        int rented = inUse();
+        if (rented > 0) {
+            List<Throwable> sites = rentSites();
+            log.log(System.Logger.Level.WARNING, "pinned-memory " + who + " closed with " + rented + " buffer(s) still "
+                    + "rented; each is freed when it is returned" + (sites.isEmpty() ? " (set pinned-memory.leak-detection="
+                    + "paranoid to record where they were rented)" : "; rented at:"));
+            for (Throwable site : sites) {
+                log.log(System.Logger.Level.WARNING, "still rented from " + who, site);
+            }
+        }
+        if (pendingFences > 0) {
+            log.log(System.Logger.Level.WARNING, "pinned-memory {0} closed with {1} buffer(s) waiting on a transfer "
+                    + "fence; each is freed when its fence completes", who, pendingFences);
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.PageLockingBackend;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
@@ -9,36 +11,38 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, resize and close. Holds no
- * reference to the pool facade, so the facade can become unreachable (an abandoned pool) while
- * leases, fences and the Cleaner still reach this.
+ * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, resize and close. It owns
+ * the pool's state (settings, shape, books, fences, lifecycle lock) and hands its collaborators
+ * only what each needs: {@link Resizer} the budget, an allocation and the shape to publish,
+ * {@link WaitingRent} a rent that does not wait, {@link PoolMetrics} the books. Holds no reference
+ * to the facade, so the facade can become unreachable (an abandoned pool) while leases, fences and
+ * the Cleaner still reach this.
  *
  * <p>Rent: a lock-free poll of the size class's idle slots; on a miss, completed fences are
- * collected and polled again, then a new buffer is allocated within the budget; when the budget
- * refuses, memory freed but not yet given back is reclaimed and idle buffers anywhere on the budget
- * (this pool's other size classes and other pools, largest first: {@link MemoryBudget#makeRoom}) are
- * freed, if that makes room, before the rent gives up (or waits). As a {@link MemoryBudget.IdleHolder}
- * it gives its own idle buffers up the same way to other pools' renters. Return: the block goes back to its class's idle
- * slots if its shape is still current and the pool open, else it is freed. See {@link Resizer} for
- * resize, {@link WaitingRent} for rents that wait and {@link LeaseScopes} for strict leases. Thread-safe: rent and return take no lock;
- * resize and close are serialised.
+ * collected, then a buffer is allocated within the budget, after reclaiming pending frees and idle
+ * buffers anywhere on the budget ({@link MemoryBudget#makeRoom}) if that makes room. Return: back
+ * to the idle slots if the shape is current and the pool open, else freed. Thread-safe: rent and
+ * return take no lock; resize and close are serialised on the lifecycle lock.
  */
 final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
-    private static final System.Logger LOG = System.getLogger(PinnedMemoryPool.class.getName());
     /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
     static final int FULL = Integer.MIN_VALUE;
     /** Times a refused rent makes room and tries again before it gives up (others may take the room first). */
     private static final int MAKE_ROOM_ATTEMPTS = 8;
 
-    final PoolSettings<A> settings;
-    final Allocator allocator;
-    final MemoryBudget budget;
-    final PoolBooks books;
-    final FencedBlocks fenced;
-    final Object lifecycle = new Object();
-    final @Nullable Throwable creationSite;
+    private final PoolSettings<A> settings;
+    private final Allocator allocator;
+    private final MemoryBudget budget;
+    private final PoolBooks books;
+    private final FencedBlocks fenced;
+    private final Object lifecycle = new Object();
+    private final @Nullable Throwable creationSite;
+    private final Resizer<A> resizer;
+    private final WaitingRent<A> waiting;
+    private final PoolMetrics metrics;
     private final String who;
+    private final PoolRefusals refusals;
     private final ThreadLocal<int[]> homes;
     /** Zeroes idle buffers in the background; null without {@code clearOnReturn}. */
     private final @Nullable IdleZeroing zeroing;
@@ -50,21 +54,28 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.allocator = allocator;
         this.budget = budget;
         this.who = "pool '" + settings.name() + "'";
+        this.refusals = new PoolRefusals(who, settings, budget, () -> shape);
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
         this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
                 settings.fenceWarnAfter().toNanos(), allocator.clock);
         this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
-        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments()) : null;
+        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments(), allocator.reclaimer)
+                : null;
         this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
                 ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
         PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
         if (!budget.tryReserve(needed)) {
-            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), settings.name(),
-                    true);
+            throw refusals.initial(needed);
         }
-        new Resizer<>(this).warm(first, needed);
+        this.resizer = new Resizer<>(settings, budget,
+                target -> allocator.allocate(books, target, target.bytes, settings.writeCombined(), who, target.description),
+                block -> drop(block, false), () -> shape, next -> shape = next);
+        this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, refusals::budget,
+                refusals::interrupted);
+        this.metrics = new PoolMetrics(books, fenced, () -> shape);
+        resizer.warm(first, needed);
         this.shape = first;
         budget.addIdleHolder(this);
         if (zeroing != null) {
@@ -86,8 +97,21 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return shape;
     }
 
-    void publish(PoolShape next) {
-        shape = next;
+    PoolSettings<A> settings() {
+        return settings;
+    }
+
+    PageLockingBackend backend() {
+        return allocator.backend;
+    }
+
+    MemoryBudget budget() {
+        return budget;
+    }
+
+    /** {@return the live view of the counters: the same object on every call} */
+    PoolMetrics metrics() {
+        return metrics;
     }
 
     boolean isClosed() {
@@ -97,7 +121,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     /** {@return a lease of exactly {@code length} elements, waiting up to {@code maxWait} for memory} */
     PinnedBuffer<A> rent(int length, Duration maxWait) {
         if (length <= 0) {
-            throw lengthRefused(length, shape);   // also keeps a caller from asking for FULL
+            throw refusals.length(length, shape);   // also keeps a caller from asking for FULL
         }
         return rent(length, WaitingRent.nanos(maxWait));
     }
@@ -113,21 +137,21 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             return lease;
         }
         if (maxWaitNanos <= 0) {
-            throw refused(length, null);
+            throw refusals.budget(length, null);
         }
-        return new WaitingRent<>(this, length, maxWaitNanos).await();
+        return waiting.await(length, maxWaitNanos);
     }
 
     /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
-    @Nullable PinnedBuffer<A> tryRent(int length) {
+    private @Nullable PinnedBuffer<A> tryRent(int length) {
         if (closed) {
-            throw closedException();
+            throw refusals.closed();
         }
         PoolShape current = shape;
         if (length == FULL) {
             length = current.maxLength();
         } else if (length <= 0 || length > current.maxLength()) {
-            throw lengthRefused(length, current);
+            throw refusals.length(length, current);
         }
         SizeClass sizeClass = current.classFor(length);
         int[] home = homes.get();
@@ -147,9 +171,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         if (anchor == null) {
             return null;
         }
-        books.counters.misses.increment();
-        sizeClass.counters.misses.increment();
-        books.noteMiss(current.idleCount(), fenced.pending());
+        books.countMiss(sizeClass, current.idleCount(), fenced.pending());
         return lease(anchor, length, home[0]);
     }
 
@@ -198,14 +220,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         block.slot = slot;
         block.countRent(asked);
         if (zeroing != null) {
-            long dirty = block.dirtyBytes;
-            if (dirty > 0) {
-                // Zero what this renter will see and the background has not reached, also what a segment kept
-                // by an earlier holder wrote after it returned (such a block is never zeroed in the background).
-                (dirty >= block.bytes && asked >= block.bytes ? block.segment : block.segment.asSlice(0,
-                        Math.min(dirty, asked))).fill((byte) 0);
-                block.dirtyBytes = dirty > asked ? dirty : 0;
-            }
+            IdleZeroing.beforeRent(block, asked);
         }
         if (settings.leakDetection() == LeakDetectionLevel.PARANOID) {
             block.site = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
@@ -219,6 +234,33 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             view = asked == block.bytes ? block.segment : block.segment.asSlice(0, asked);
         }
         return new PinnedBuffer<>(this, anchor, view, length);
+    }
+
+    /** Ends {@code buffer}'s lease, or throws as {@link PinnedMemoryPool#returnBuffer} says. */
+    void returnBuffer(PinnedBuffer<A> buffer) {
+        if (buffer.owner != this) {
+            throw new IllegalArgumentException("buffer of " + buffer.length() + " " + buffer.elementType()
+                    + " elements was not rented from " + who);
+        }
+        BlockAnchor anchor = buffer.take();
+        if (anchor == null) {
+            throw new IllegalStateException("buffer of " + buffer.length() + " " + settings.type()
+                    + " elements was already returned to " + who);
+        }
+        release(anchor, buffer.extent());   // a narrowed lease: what it was rented with
+    }
+
+    /** Switches to buffers of {@code newLength} elements under the lifecycle lock, or throws as {@link PinnedMemoryPool#resize} says. */
+    void resize(int newLength) {
+        if (newLength <= 0) {
+            throw new IllegalArgumentException("bufferSize: " + newLength + " (expected: > 0 elements)");
+        }
+        synchronized (lifecycle) {
+            if (closed) {
+                throw refusals.closed();
+            }
+            resizer.resize(newLength);
+        }
     }
 
     @Override
@@ -254,7 +296,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     }
 
     /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
-    void putBack(BlockAnchor anchor) {
+    private void putBack(BlockAnchor anchor) {
         try {
             NativeBlock block = anchor.block;
             SizeClass sizeClass = block.sizeClass;
@@ -287,13 +329,13 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
     }
 
-    void drop(NativeBlock block, boolean now) {
+    private void drop(NativeBlock block, boolean now) {
         if (now ? block.freeNow() : block.free()) {
-            books.counters.dropped.increment();
+            books.countDropped();
         }
     }
 
-    void freeIdle(SizeClass sizeClass) {
+    private static void freeIdle(SizeClass sizeClass) {
         for (BlockAnchor anchor : sizeClass.idle.drain()) {
             anchor.block.free();
         }
@@ -320,34 +362,15 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
         budget.signalWaiters();
         if (report) {
-            reportOutstanding();
+            books.reportOutstanding(who, fenced.pending());
         }
         return true;
-    }
-
-    private void reportOutstanding() {
-        int rented = books.inUse();
-        if (rented > 0) {
-            List<Throwable> sites = books.rentSites();
-            String message = "pinned-memory " + who + " closed with " + rented + " buffer(s) still rented; each is freed "
-                    + "when it is returned" + (sites.isEmpty() ? " (set pinned-memory.leak-detection=paranoid to "
-                    + "record where they were rented)" : "; rented at:");
-            LOG.log(System.Logger.Level.WARNING, message);
-            for (Throwable site : sites) {
-                LOG.log(System.Logger.Level.WARNING, "still rented from " + who, site);
-            }
-        }
-        int pendingFences = fenced.pending();
-        if (pendingFences > 0) {
-            LOG.log(System.Logger.Level.WARNING, "pinned-memory {0} closed with {1} buffer(s) waiting on a transfer "
-                    + "fence; each is freed when its fence completes", who, pendingFences);
-        }
     }
 
     /** The Cleaner action of the pool facade: it became unreachable without {@code close()}. */
     void abandoned() {
         int idle = shape.idleCount();
-        long bytes = books.pinnedBytes.get();
+        long bytes = books.pinnedBytes();
         if (close(false)) {
             allocator.leaks.abandoned(settings.leakDetection(), who + " (" + idle + " idle buffer(s) freed, "
                     + books.inUse() + " still rented and " + fenced.pending() + " fenced freed when they come back; "
@@ -359,29 +382,12 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return List.copyOf(books.rentSites());
     }
 
-    long bytesFor(int length) {
+    private long bytesFor(int length) {
         return (long) length * settings.type().byteSize();
-    }
-
-    IllegalStateException closedException() {
-        return new IllegalStateException(who + " is closed");
-    }
-
-    private IllegalArgumentException lengthRefused(int length, PoolShape current) {
-        return new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
-                + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
     }
 
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
     PoolStats stats() {
         return books.stats(settings, shape, fenced, allocator.backend.pageLocked());
-    }
-
-    MemoryBudgetExceededException refused(int length, @Nullable Duration waited) {
-        PoolShape current = shape;
-        long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
-        return waited == null ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(),
-                settings.name(), false) : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited,
-                settings.name());
     }
 }

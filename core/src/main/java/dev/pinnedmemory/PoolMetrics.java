@@ -2,6 +2,7 @@ package dev.pinnedmemory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A live, read-only view of one pool's counters, for meters: each method reads only what it
@@ -12,40 +13,44 @@ import java.util.List;
  */
 public final class PoolMetrics {
 
-    private final PoolEngine<?> pool;
+    private final PoolBooks books;
+    private final FencedBlocks fences;
+    private final Supplier<PoolShape> shape;
 
-    PoolMetrics(PoolEngine<?> pool) {
-        this.pool = pool;
+    PoolMetrics(PoolBooks books, FencedBlocks fences, Supplier<PoolShape> shape) {
+        this.books = books;
+        this.fences = fences;
+        this.shape = shape;
     }
 
     /** {@return buffers ready to rent} */
     public int idle() {
-        return pool.shape().idleCount();
+        return shape.get().idleCount();
     }
 
     /** {@return buffers rented now} Walks the pool's buffers. */
     public int inUse() {
-        return pool.books.inUse();
+        return books.inUse();
     }
 
     /** {@return buffers waiting on a transfer fence} Each leaves this count only after it is idle or freed. */
     public int fenced() {
-        return pool.fenced.pending();
+        return fences.pending();
     }
 
     /** {@return renters waiting for memory now} */
     public int waiting() {
-        return pool.books.waits.waiting.get();
+        return books.waits().waiting();
     }
 
     /** {@return pinned bytes the pool holds now} */
     public long pinnedBytes() {
-        return pool.books.pinnedBytes.get();
+        return books.pinnedBytes();
     }
 
     /** {@return rents so far} Walks the pool's buffers. */
     public long rents() {
-        return pool.books.rents();
+        return books.rents();
     }
 
     /** {@return rents served from an idle buffer} Walks the pool's buffers. */
@@ -56,52 +61,52 @@ public final class PoolMetrics {
 
     /** {@return rents that allocated a new buffer} */
     public long misses() {
-        return pool.books.counters.misses.sum();
+        return books.misses();
     }
 
     /** {@return returned buffers freed instead of kept} */
     public long dropped() {
-        return pool.books.counters.dropped.sum();
+        return books.dropped();
     }
 
     /** {@return rented buffers that leaked (became unreachable unreturned)} */
     public long leaks() {
-        return pool.books.counters.leaks.sum();
+        return books.leaks();
     }
 
     /** {@return rents that had to wait for memory} */
     public long waits() {
-        return pool.books.waits.waits.sum();
+        return books.waits().waits();
     }
 
     /** {@return nanoseconds those rents waited, summed} */
     public long waitedNanos() {
-        return pool.books.waits.waitedNanos.sum();
+        return books.waits().waitedNanos();
     }
 
     /** {@return rents that waited their whole {@code maxWait} and were refused} */
     public long waitTimeouts() {
-        return pool.books.waits.timeouts.sum();
+        return books.waits().timeouts();
     }
 
     /** {@return when the latest waiting rent timed out ({@link System#currentTimeMillis()}), or 0 if none has} */
     public long lastWaitTimeoutMillis() {
-        return pool.books.waits.lastTimeoutMillis;
+        return books.waits().lastTimeoutMillis();
     }
 
     /** {@return bytes the rents asked for, summed} Walks the pool's buffers. */
     public long requestedBytes() {
-        return pool.books.askedBytes();
+        return books.askedBytes();
     }
 
     /** {@return bytes of the buffers that served the rents, summed} Walks the pool's buffers. */
     public long backingBytes() {
-        return pool.books.backingBytes();
+        return books.backingBytes();
     }
 
     /** {@return most pinned bytes the pool held at once since start or {@link #resetPeaks()}} */
     public long peakPinnedBytes() {
-        return pool.books.peakPinnedBytes.get();
+        return books.peakPinnedBytes();
     }
 
     /**
@@ -110,52 +115,52 @@ public final class PoolMetrics {
      */
     public int peakInUse() {
         inUse();
-        return pool.books.peakInUse.get();
+        return books.peakInUse();
     }
 
     /** {@return buffers whose memory the backend allocated} */
     public long allocations() {
-        return pool.books.allocations.count();
+        return books.allocations().count();
     }
 
     /** {@return nanoseconds the backend took for those allocations, summed} */
     public long allocationNanos() {
-        return pool.books.allocations.totalNanos();
+        return books.allocations().totalNanos();
     }
 
     /** {@return the longest allocation since start or {@link #resetPeaks()}, in nanoseconds} */
     public long maxAllocationNanos() {
-        return pool.books.allocations.maxNanos();
+        return books.allocations().maxNanos();
     }
 
     /** {@return buffers whose memory the backend gave back} */
     public long frees() {
-        return pool.books.frees.count();
+        return books.frees().count();
     }
 
     /** {@return nanoseconds the backend took for those frees, summed} */
     public long freeNanos() {
-        return pool.books.frees.totalNanos();
+        return books.frees().totalNanos();
     }
 
     /** {@return the longest free since start or {@link #resetPeaks()}, in nanoseconds} */
     public long maxFreeNanos() {
-        return pool.books.frees.maxNanos();
+        return books.frees().maxNanos();
     }
 
     /** {@return fences pending longer than {@code fence-warn-after}, each counted once} */
     public long stuckFences() {
-        return pool.fenced.stuck();
+        return fences.stuck();
     }
 
     /** {@return how long the oldest pending fence has been pending, in nanoseconds; 0 when none is} */
     public long oldestFenceAgeNanos() {
-        return pool.fenced.oldestAgeNanos();
+        return fences.oldestAgeNanos();
     }
 
     /** {@return the age from which a pending fence counts as stuck, in nanoseconds} */
     public long fenceWarnAfterNanos() {
-        return pool.fenced.warnAfterNanos();
+        return fences.warnAfterNanos();
     }
 
     /**
@@ -164,7 +169,7 @@ public final class PoolMetrics {
      * The budget's peak is the budget's own ({@link MemoryBudget#resetPeak()}), as it is shared.
      */
     public void resetPeaks() {
-        pool.books.resetPeaks();
+        books.resetPeaks();
     }
 
     /**
@@ -174,8 +179,8 @@ public final class PoolMetrics {
      */
     public List<SizeClassMetrics> sizeClasses() {
         List<SizeClassMetrics> views = new ArrayList<>();
-        for (SizeClass sizeClass : pool.shape().classes) {
-            views.add(new SizeClassMetrics(pool, sizeClass));
+        for (SizeClass sizeClass : shape.get().classes) {
+            views.add(new SizeClassMetrics(books, sizeClass));
         }
         return List.copyOf(views);
     }
@@ -183,11 +188,11 @@ public final class PoolMetrics {
     /** A live view of one size class's counters. Thread-safe; owns no memory. */
     public static final class SizeClassMetrics {
 
-        private final PoolEngine<?> pool;
+        private final PoolBooks books;
         private final SizeClass sizeClass;
 
-        SizeClassMetrics(PoolEngine<?> pool, SizeClass sizeClass) {
-            this.pool = pool;
+        SizeClassMetrics(PoolBooks books, SizeClass sizeClass) {
+            this.books = books;
             this.sizeClass = sizeClass;
         }
 
@@ -209,13 +214,13 @@ public final class PoolMetrics {
         /** {@return buffers of this class rented now} */
         public int inUse() {
             long leaks = sizeClass.counters.leaks.sum();
-            return (int) Math.max(0, pool.books.classBalance(sizeClass, true) - leaks);
+            return (int) Math.max(0, books.classBalance(sizeClass, true) - leaks);
         }
 
         /** {@return rents of this class served from an idle buffer} */
         public long hits() {
             long misses = misses();
-            return Math.max(0, pool.books.classBalance(sizeClass, false) - misses);
+            return Math.max(0, books.classBalance(sizeClass, false) - misses);
         }
 
         /** {@return rents of this class that allocated a new buffer} */

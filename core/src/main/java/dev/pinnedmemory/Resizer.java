@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Warm-up and resize of a pool, within a reservation that is taken from the budget in one atomic
@@ -17,14 +20,30 @@ import java.util.concurrent.atomic.AtomicLong;
  * the new shape; whatever is left of the reservation goes back to the budget. If the budget
  * refuses, the old idle buffers go back and nothing has changed. If the backend refuses during the
  * warm-up, the new buffers are freed and the pool keeps its old size, without idle buffers (rents
- * allocate again on demand). Runs under the pool's lifecycle lock; not thread-safe on its own.
+ * allocate again on demand). Knows only the pool's settings, its budget, where buffers come from
+ * and go, and the shape it reads and publishes. Runs under the pool's
+ * lifecycle lock (the engine takes it); not thread-safe on its own.
  */
 final class Resizer<A> {
 
-    private final PoolEngine<A> pool;
+    private final PoolSettings<A> settings;
+    private final MemoryBudget budget;
+    /** Allocates a buffer of a class from bytes already reserved. */
+    private final Function<SizeClass, BlockAnchor> allocate;
+    /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
+    private final Consumer<NativeBlock> drop;
+    /** The shape renters see: read at the start of a resize, published at its end. */
+    private final Supplier<PoolShape> current;
+    private final Consumer<PoolShape> publish;
 
-    Resizer(PoolEngine<A> pool) {
-        this.pool = pool;
+    Resizer(PoolSettings<A> settings, MemoryBudget budget, Function<SizeClass, BlockAnchor> allocate,
+            Consumer<NativeBlock> drop, Supplier<PoolShape> current, Consumer<PoolShape> publish) {
+        this.settings = settings;
+        this.budget = budget;
+        this.allocate = allocate;
+        this.drop = drop;
+        this.current = current;
+        this.publish = publish;
     }
 
     /**
@@ -35,7 +54,6 @@ final class Resizer<A> {
      *     whole reservation returned
      */
     void warm(PoolShape shape, long reserved) {
-        PoolSettings<A> settings = pool.settings;
         SizeClass target = shape.largest();
         int count = settings.initialSize();
         AtomicLong left = new AtomicLong(reserved);
@@ -43,8 +61,7 @@ final class Resizer<A> {
         try {
             Runnable one = () -> {
                 left.addAndGet(-target.bytes);
-                made.add(pool.allocator.allocate(pool.books, target, target.bytes, settings.writeCombined(),
-                        pool.describe(), target.description));
+                made.add(allocate.apply(target));
             };
             int threads = Math.min(settings.warmupThreads(), count);
             if (threads <= 1) {
@@ -59,7 +76,7 @@ final class Resizer<A> {
                 anchor.block.budgetTransferred = true;
                 anchor.block.freeNow();
             }
-            pool.budget.release(reserved);
+            budget.release(reserved);
             throw e;
         }
         for (BlockAnchor anchor : made) {
@@ -68,7 +85,7 @@ final class Resizer<A> {
                 anchor.block.free();
             }
         }
-        pool.budget.release(left.get());
+        budget.release(left.get());
     }
 
     /**
@@ -80,12 +97,10 @@ final class Resizer<A> {
      * @throws PinnedMemoryException if the backend refuses; the pool keeps its old size
      */
     void resize(int newLength) {
-        PoolSettings<A> settings = pool.settings;
-        PoolShape old = pool.shape();
+        PoolShape old = current.get();
         PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
-        MemoryBudget budget = pool.budget;
         long largest = next.largest().bytes;
         if (settings.initialSize() == 0 && budget.limitBytes() != 0 && largest > budget.limitBytes()) {
             // Nothing is reserved for initialSize 0, but no rent of the new size could ever be served. (With
@@ -113,7 +128,7 @@ final class Resizer<A> {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
             for (BlockAnchor anchor : oldIdle) {
                 if (!anchor.block.sizeClass.idle.offer(anchor, 0)) {
-                    pool.drop(anchor.block, false);
+                    drop.accept(anchor.block);
                 }
             }
             budget.release(reserved);
@@ -127,11 +142,13 @@ final class Resizer<A> {
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);
-        pool.publish(next);
+        publish.accept(next);
         budget.signalWaiters();
         // Returns that raced into the old idle slots between the drain and the publication.
         for (SizeClass sizeClass : old.classes) {
-            pool.freeIdle(sizeClass);
+            for (BlockAnchor anchor : sizeClass.idle.drain()) {
+                anchor.block.free();
+            }
         }
     }
 }

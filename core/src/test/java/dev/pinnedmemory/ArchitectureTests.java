@@ -64,4 +64,15 @@ class ArchitectureTests {
                 .and(com.tngtech.archunit.base.DescribedPredicate.not(JavaClass.Predicates.simpleNameStartingWith("CudaRuntime$")))
                 .should().dependOnClassesThat().resideInAPackage("jcuda..").check(CORE);
     }
+
+    /**
+     * The engine's collaborators get what they need, not the engine: its fields are private (the
+     * compiler keeps every other class from reading them), and these classes do not even name it.
+     */
+    @Test
+    void resizerWaitingRentAndMetricsShouldNotDependOnTheEngine() {
+        noClasses().that().haveNameMatching("dev\\.pinnedmemory\\.(Resizer|WaitingRent|PoolMetrics)(\\$.*)?")
+                .should().dependOnClassesThat().haveFullyQualifiedName("dev.pinnedmemory.PoolEngine")
+                .check(CORE);
+    }
 }

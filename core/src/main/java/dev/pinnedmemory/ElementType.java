@@ -202,8 +202,7 @@ public final class ElementType<A> {
      * {@return the rule {@code bytes} breaks as a buffer size of this type, or null if it is one}:
      * sizes in YAML and the Actuator endpoint are bytes, buffers count elements, so a buffer size
      * must be a positive multiple of {@link #byteSize()} and hold at most {@link Integer#MAX_VALUE}
-     * elements. The one place this rule lives; the message reads after a name, e.g.
-     * {@code "must be a multiple of 4 bytes (the size of float)"}.
+     * elements. The message reads after a name, e.g. {@code "must be a multiple of 4 bytes (the size of float)"}.
      */
     public @Nullable String bufferSizeRule(long bytes) {
         if (bytes <= 0) {
@@ -220,14 +219,19 @@ public final class ElementType<A> {
     }
 
     /**
-     * {@return how many elements of this type {@code bytes} bytes hold}
+     * {@return how many elements of this type {@code bytes} bytes hold}: the one place where a size
+     * in bytes (YAML, the Actuator endpoint, {@link PoolSettings.Builder#bufferSizeInBytes}) becomes
+     * a length in elements.
      *
-     * @throws IllegalArgumentException naming the value and the rule it breaks (see {@link #bufferSizeRule})
+     * @param field the setting the size is for, as named in the exception, e.g. {@code bufferSize}
+     * @throws InvalidPoolSettingException naming {@code field}, the rule {@link #bufferSizeRule} gives
+     *     and the value as {@code <bytes>B}
      */
-    public int lengthForBytes(long bytes) {
+    public int lengthForBytes(String field, long bytes) {
         String rule = bufferSizeRule(bytes);
         if (rule != null) {
-            throw new IllegalArgumentException("buffer size of " + bytes + " bytes " + rule);
+            throw new InvalidPoolSettingException(field, rule, bytes + "B",
+                    "a positive multiple of " + byteSize() + " bytes (the size of " + configName() + ")");
         }
         return (int) (bytes / byteSize());
     }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
@@ -58,8 +57,6 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     /** Most idle buffers a pool keeps per size class ({@code maxSize}): {@value}. */
     public static final int MAX_IDLE_BUFFERS = 65_536;
 
-    private static final AtomicInteger UNNAMED = new AtomicInteger();
-
     private final PoolEngine<A> engine;
     private final Cleaner.Cleanable abandonment;
     private final List<Consumer<PinnedMemoryPool<A>>> resizeListeners = new CopyOnWriteArrayList<>();
@@ -67,7 +64,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     /**
      * A pool of buffers of {@code bufferSize} elements, none allocated up front, at most 20 kept idle.
      *
-     * @throws IllegalArgumentException if {@code bufferSize} is not positive
+     * @throws InvalidPoolSettingException if {@code bufferSize} is not positive
      */
     public PinnedMemoryPool(ElementType<A> elementType, int bufferSize) {
         this(builder(elementType).bufferSize(bufferSize));
@@ -77,7 +74,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * A pool of buffers of {@code bufferSize} elements with {@code initialSize} allocated now and at
      * most {@code maxSize} kept idle, on the default backend.
      *
-     * @throws IllegalArgumentException naming the value and the rule for a bad size
+     * @throws InvalidPoolSettingException naming the setting, the rule and the value for a bad size
      * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
      */
     public PinnedMemoryPool(ElementType<A> elementType, int bufferSize, int initialSize, int maxSize) {
@@ -85,16 +82,22 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     }
 
     private PinnedMemoryPool(Builder<A> builder) {
-        PoolSettings<A> settings = builder.settings();
+        this(builder.settings.build(), builder);
+    }
+
+    private PinnedMemoryPool(PoolSettings<A> asked, Builder<A> builder) {
+        PoolSettings<A> settings = asked;
         Allocator allocator = builder.allocator != null ? builder.allocator
                 : Allocator.standard(builder.backend != null ? builder.backend : PageLockingBackends.defaultSelection().backend());
-        if (settings.numaNode() >= 0) {
-            PageLockingBackend placed = builder.numaNode.isAuto()
-                    ? PageLockingBackends.placedOnIfPossible(allocator.backend, settings.numaNode())
-                    : PageLockingBackends.placedOn(allocator.backend, settings.numaNode());
+        int node = asked.numaNode() == -1 ? -1 : builder.numaTopology.resolve(asked.requestedNumaNode());
+        if (node >= 0) {
+            PageLockingBackend placed = asked.numaNode() == PoolSettings.AUTO_NUMA_NODE
+                    ? PageLockingBackends.placedOnIfPossible(allocator.backend, node)
+                    : PageLockingBackends.placedOn(allocator.backend, node);
             allocator = new Allocator(placed, allocator.reclaimer, allocator.leaks);
-            settings = settings.withNumaNode(PageLockingBackends.nodeOf(placed));
+            node = PageLockingBackends.nodeOf(placed);
         }
+        settings = settings.withNumaNode(node);
         this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
         PoolEngine<A> pool = engine;
         this.abandonment = LeakDetector.CLEANER.register(this, pool::abandoned);
@@ -102,7 +105,12 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /** {@return a builder for a pool of {@code elementType} elements} */
     public static <A> Builder<A> builder(ElementType<A> elementType) {
-        return new Builder<>(elementType);
+        return new Builder<>(PoolSettings.builder(elementType));
+    }
+
+    /** {@return a builder for a pool with {@code settings}; add the backend and the budget, then build} */
+    public static <A> Builder<A> builder(PoolSettings<A> settings) {
+        return new Builder<>(settings.toBuilder());
     }
 
     /**
@@ -287,94 +295,98 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     }
 
     /**
-     * Configures a {@link PinnedMemoryPool}. Not thread-safe; build on one thread.
+     * Configures a {@link PinnedMemoryPool}: the pool's {@link PoolSettings} (each setting is
+     * described on {@link PoolSettings.Builder}, where its rule is checked) plus where its memory
+     * comes from, the backend and the budget. Not thread-safe; build on one thread.
      *
      * @param <A> the primitive array type of the elements
      */
     public static final class Builder<A> {
-        private final ElementType<A> elementType;
-        private int bufferSize = -1;
-        private int minBufferSize;
-        private int initialSize;
-        private int maxSize = 20;
-        private boolean clearOnReturn = true;
-        private Duration maxWait = Duration.ZERO;
-        private boolean writeCombined;
-        private boolean strictSegments;
+        private final PoolSettings.Builder<A> settings;
         private @Nullable PageLockingBackend backend;
         private @Nullable MemoryBudget budget;
-        private @Nullable LeakDetectionLevel leakDetection;
-        private @Nullable String name;
-        private int warmupThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
-        private Duration fenceWarnAfter = Duration.ofNanos(FencedBlocks.DEFAULT_WARN_AFTER_NANOS);
         private @Nullable Allocator allocator;
-        private NumaNode numaNode = NumaNode.NONE;
         private NumaTopology numaTopology = NumaTopology.system();
 
-        private Builder(ElementType<A> elementType) {
-            this.elementType = Objects.requireNonNull(elementType, "elementType");
+        private Builder(PoolSettings.Builder<A> settings) {
+            this.settings = settings;
         }
 
         /** Elements per buffer (the largest size class); required, positive. */
         public Builder<A> bufferSize(int bufferSize) {
-            this.bufferSize = bufferSize;
+            settings.bufferSize(bufferSize);
             return this;
         }
 
-        /**
-         * The smallest size class in elements (default 0: no size classes, every buffer is
-         * {@code bufferSize}). With {@code 0 < minBufferSize < bufferSize}, {@link #rent(int)} is
-         * served from classes between the two, spaced so a buffer is at most 25 % larger than asked.
-         */
+        /** The smallest size class in elements (default 0: none): {@link PoolSettings.Builder#minBufferSize}. */
         public Builder<A> minBufferSize(int minBufferSize) {
-            this.minBufferSize = minBufferSize;
+            settings.minBufferSize(minBufferSize);
             return this;
         }
 
         /** Buffers allocated up front and after each resize (default 0). */
         public Builder<A> initialSize(int initialSize) {
-            this.initialSize = initialSize;
+            settings.initialSize(initialSize);
             return this;
         }
 
         /** Most idle buffers kept per size class (default 20, at most {@value #MAX_IDLE_BUFFERS}); returns beyond it are freed. */
         public Builder<A> maxSize(int maxSize) {
-            this.maxSize = maxSize;
+            settings.maxSize(maxSize);
             return this;
         }
 
-        /**
-         * Whether a returned buffer is zeroed before it is rented again (default true): on the
-         * library's background thread soon after the return, and at the rent for what it has not
-         * reached yet (always, for a buffer whose {@code segment()} a lease handed out).
-         */
+        /** Whether a returned buffer is zeroed before it is rented again (default true): {@link PoolSettings.Builder#clearOnReturn}. */
         public Builder<A> clearOnReturn(boolean clearOnReturn) {
-            this.clearOnReturn = clearOnReturn;
+            settings.clearOnReturn(clearOnReturn);
             return this;
         }
 
         /** How long {@link PinnedMemoryPool#rentWaiting()} waits for memory (default 0: fail fast). */
         public Builder<A> maxWait(Duration maxWait) {
-            this.maxWait = Objects.requireNonNull(maxWait, "maxWait");
+            settings.maxWait(maxWait);
             return this;
         }
 
-        /**
-         * Whether to ask for write-combined memory (default false): with the {@code cuda} backend,
-         * {@code cudaHostAllocWriteCombined}, faster for host-to-device staging but very slow for the
-         * CPU to read. Other backends ignore it.
-         */
+        /** Whether to ask for write-combined memory (default false; {@code cuda} only): {@link PoolSettings.Builder#writeCombined}. */
         public Builder<A> writeCombined(boolean writeCombined) {
-            this.writeCombined = writeCombined;
+            settings.writeCombined(writeCombined);
             return this;
         }
 
-        /**
-         * Whether each lease gets a segment of its own that throws once the lease ends (default
-         * false: the pooled memory itself). Costs an arena per rent and closing it per return.
-         */
+        /** Whether each lease gets a segment of its own that throws once the lease ends (default false). */
         public Builder<A> strictSegments(boolean strictSegments) {
-            this.strictSegments = strictSegments;
+            settings.strictSegments(strictSegments);
+            return this;
+        }
+
+        /** How leaks are reported (default {@link LeakDetector#defaultLevel()}). */
+        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) {
+            settings.leakDetection(leakDetection);
+            return this;
+        }
+
+        /** Threads that allocate the initial buffers (default: processors, at most 4): {@link PoolSettings.Builder#warmupThreads}. */
+        public Builder<A> warmupThreads(int warmupThreads) {
+            settings.warmupThreads(warmupThreads);
+            return this;
+        }
+
+        /** How long a transfer fence may stay pending before it counts as stuck (default 10 s, at most 100 days). */
+        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) {
+            settings.fenceWarnAfter(fenceWarnAfter);
+            return this;
+        }
+
+        /** The name in logs, stats and metrics (default {@code pool-N}; not blank). */
+        public Builder<A> name(String name) {
+            settings.name(name);
+            return this;
+        }
+
+        /** The NUMA node to bind the pool's memory to (default none): {@link PoolSettings.Builder#numaNode}. */
+        public Builder<A> numaNode(NumaNode numaNode) {
+            settings.numaNode(numaNode);
             return this;
         }
 
@@ -390,61 +402,10 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
             return this;
         }
 
-        /** How leaks are reported (default {@link LeakDetector#defaultLevel()}). */
-        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) {
-            this.leakDetection = Objects.requireNonNull(leakDetection, "leakDetection");
-            return this;
-        }
-
-        /**
-         * Threads that allocate and page-lock the initial buffers at start and after a resize
-         * (default: the number of processors, at most 4). First touch and locking of fresh pages is
-         * the slow part of a warm-up, and the kernel does it in parallel for separate buffers.
-         */
-        public Builder<A> warmupThreads(int warmupThreads) {
-            if (warmupThreads < 1) {
-                throw new IllegalArgumentException("warmupThreads: " + warmupThreads + " (expected: >= 1)");
-            }
-            this.warmupThreads = warmupThreads;
-            return this;
-        }
-
-        /**
-         * How long a transfer fence ({@link PinnedBuffer#closeAfter}) may stay pending before it is
-         * logged once at WARN and counted as stuck (default 10 s; positive, at most 100 days). The
-         * buffer stays held until the fence completes.
-         */
-        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) {
-            this.fenceWarnAfter = Objects.requireNonNull(fenceWarnAfter, "fenceWarnAfter");
-            return this;
-        }
-
-        /** The name in logs, stats and metrics (default {@code pool-N}). */
-        public Builder<A> name(String name) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("name: '" + name + "' (expected: non-blank)");
-            }
-            this.name = name;
-            return this;
-        }
-
-        /**
-         * The NUMA node to bind the pool's memory to (default {@link NumaNode#NONE}: wherever the
-         * kernel or driver puts it). A node binds every buffer with {@code mbind(MPOL_BIND)} before
-         * its first touch; {@link NumaNode#AUTO} takes the current CUDA device's node when the
-         * machine says which. With the {@code cuda} backend a placed pool's memory comes from the
-         * registration path ({@code cuda-register}); where the driver refuses to register, a node
-         * number fails {@link #build()} naming the CUDA error and {@code AUTO} leaves the memory
-         * unbound (with a warning; stats say -1). {@link #build()} throws for a node that is not online.
-         */
-        public Builder<A> numaNode(NumaNode numaNode) {
-            this.numaNode = Objects.requireNonNull(numaNode, "numaNode");
-            return this;
-        }
-
         /** The machine's NUMA nodes and CUDA device as seen by {@link #numaNode}: the seam tests use. */
         Builder<A> numaTopology(NumaTopology numaTopology) {
             this.numaTopology = Objects.requireNonNull(numaTopology, "numaTopology");
+            settings.numaTopology(numaTopology);
             return this;
         }
 
@@ -457,22 +418,15 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         /**
          * {@return a new pool with {@code initialSize} buffers allocated}
          *
-         * @throws IllegalArgumentException naming the value and the rule for a bad setting, or a
-         *     NUMA node that is not online (naming the nodes there are)
+         * @throws InvalidPoolSettingException naming the setting, the rule and the value (see {@link PoolSettings})
+         * @throws IllegalArgumentException for a NUMA node the backend cannot place memory on
          * @throws dev.pinnedmemory.backend.PageLockingUnavailableException if a NUMA node needs a
          *     registration that the CUDA driver refuses
          * @throws MemoryBudgetExceededException if the initial buffers do not fit the budget
          * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
          */
         public PinnedMemoryPool<A> build() {
-            return new PinnedMemoryPool<>(this);
-        }
-
-        private PoolSettings<A> settings() {
-            return new PoolSettings<>(name != null ? name : "pool-" + UNNAMED.incrementAndGet(), elementType,
-                    bufferSize, minBufferSize, initialSize, maxSize, clearOnReturn, maxWait, writeCombined,
-                    strictSegments, leakDetection != null ? leakDetection : LeakDetector.defaultLevel(), warmupThreads,
-                    numaTopology.resolve(numaNode), fenceWarnAfter);
+            return new PinnedMemoryPool<>(settings.build(), this);
         }
     }
 }

@@ -1,11 +1,27 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.NumaNode;
+import dev.pinnedmemory.backend.NumaTopology;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * A pool's validated, immutable settings, made once by {@link PinnedMemoryPool.Builder#build()}.
- * Lengths count elements. Every size, count and product of them has been checked, so the pool's
- * arithmetic cannot overflow.
+ * A pool's validated, immutable settings: the one shape between the outside (the
+ * {@link PinnedMemoryPool.Builder}, the pool's constructors, the Spring Boot starter's
+ * {@code pinned-memory.pools.<name>.*}) and the pool. Made by {@link #builder(ElementType)} (or the
+ * canonical constructor); every rule is checked here, once, and a value that breaks one throws an
+ * {@link InvalidPoolSettingException} naming the setting, the rule and the value. Lengths count
+ * elements; a size given in bytes becomes elements once, in {@link ElementType#lengthForBytes}.
+ * Every size, count and product of them is checked, so the pool's arithmetic cannot overflow.
+ * Build a pool from it with {@link PinnedMemoryPool#builder(PoolSettings)}. Owns no memory;
+ * immutable and thread-safe.
  *
  * @param name the name in logs, stats and metrics
  * @param type the element type
@@ -19,59 +35,59 @@ import java.time.Duration;
  * @param strictSegments whether each lease gets a segment of its own that fails once the lease ends
  * @param leakDetection how leaks are reported
  * @param warmupThreads threads that allocate the initial buffers
- * @param numaNode the NUMA node the memory is bound to, or -1 when it is not bound
+ * @param numaNode the NUMA node asked for: a node number, -1 for none, {@link #AUTO_NUMA_NODE} for the
+ *     CUDA device's node; in a running pool's settings, the node its memory is bound to, or -1
  * @param fenceWarnAfter how long a transfer fence may be pending before it is logged and counted as stuck
  * @param <A> the primitive array type
  */
-record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int minBufferLength, int initialSize,
-                       int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
-                       boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads,
-                       int numaNode, Duration fenceWarnAfter) {
+public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int minBufferLength, int initialSize,
+                              int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
+                              boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads,
+                              int numaNode, Duration fenceWarnAfter) {
 
     /** Most idle buffers a pool keeps per size class: {@value}. */
     static final int MAX_IDLE = PinnedMemoryPool.MAX_IDLE_BUFFERS;
 
+    /** {@link #numaNode()} for {@link NumaNode#AUTO}, the CUDA device's node: {@value}. */
+    public static final int AUTO_NUMA_NODE = -2;
+
+    /** Longest {@code fenceWarnAfter}: 100 days, well inside a nanosecond {@code long}. */
+    static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
+
     /**
-     * Checks every rule.
+     * Checks every rule, with lengths shown in elements.
      *
-     * @throws IllegalArgumentException naming the setting, the value and the limit
+     * @throws InvalidPoolSettingException naming the setting, the rule and the value
+     * @throws NullPointerException for a null name, type, duration or level
      */
-    PoolSettings {
-        if (bufferLength <= 0) {
-            throw new IllegalArgumentException("bufferSize: " + bufferLength + " (expected: > 0 elements)");
-        }
-        if (minBufferLength < 0 || minBufferLength > bufferLength) {
-            throw new IllegalArgumentException("minBufferSize: " + minBufferLength + " (expected: 0 for no size classes, "
-                    + "or 1 to bufferSize " + bufferLength + " elements)");
-        }
-        if (maxSize < 0 || maxSize > MAX_IDLE) {
-            throw new IllegalArgumentException("maxSize: " + maxSize + " (expected: 0 to " + MAX_IDLE + ")");
-        }
-        if (initialSize < 0 || initialSize > maxSize) {
-            throw new IllegalArgumentException("initialSize: " + initialSize + " (expected: 0 to maxSize " + maxSize + ")");
-        }
-        if (maxWait.isNegative()) {
-            throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: >= 0, 0 to fail fast)");
-        }
-        if (numaNode < -1) {
-            throw new IllegalArgumentException("numaNode: " + numaNode + " (expected: -1 for none, or a node number)");
-        }
-        if (!fenceWarnAfter.isPositive() || fenceWarnAfter.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
-            throw new IllegalArgumentException("fenceWarnAfter: " + fenceWarnAfter + " (expected: > 0 and at most "
-                    + MAX_FENCE_WARN_AFTER + ")");
-        }
-        initialBytes(initialSize, bufferLength, type);
+    public PoolSettings {
+        check(name, type, bufferLength, minBufferLength, initialSize, maxSize, maxWait, leakDetection, warmupThreads,
+                numaNode, fenceWarnAfter, String::valueOf);
+    }
+
+    /** {@return a builder for settings of a pool of {@code type} elements, with the defaults} */
+    public static <A> Builder<A> builder(ElementType<A> type) {
+        return new Builder<>(type);
+    }
+
+    /** {@return a builder that starts from these settings} */
+    public Builder<A> toBuilder() {
+        return new Builder<>(type).name(name).bufferSize(bufferLength).minBufferSize(minBufferLength)
+                .initialSize(initialSize).maxSize(maxSize).clearOnReturn(clearOnReturn).maxWait(maxWait)
+                .writeCombined(writeCombined).strictSegments(strictSegments).leakDetection(leakDetection)
+                .warmupThreads(warmupThreads).numaNode(requestedNumaNode()).fenceWarnAfter(fenceWarnAfter);
+    }
+
+    /** {@return {@link #numaNode()} as what was asked for} */
+    NumaNode requestedNumaNode() {
+        return numaNode == AUTO_NUMA_NODE ? NumaNode.AUTO : numaNode < 0 ? NumaNode.NONE : NumaNode.of(numaNode);
     }
 
     /** {@return these settings with {@code numaNode} instead} */
     PoolSettings<A> withNumaNode(int numaNode) {
         return new PoolSettings<>(name, type, bufferLength, minBufferLength, initialSize, maxSize, clearOnReturn, maxWait,
-                writeCombined, strictSegments, leakDetection, warmupThreads, numaNode,
-                fenceWarnAfter);
+                writeCombined, strictSegments, leakDetection, warmupThreads, numaNode, fenceWarnAfter);
     }
-
-    /** Longest {@code fenceWarnAfter}: 100 days, well inside a nanosecond {@code long}. */
-    static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
 
     /** {@return the bytes of {@code count} buffers of {@code length} elements} @throws IllegalArgumentException on overflow */
     static long initialBytes(int count, int length, ElementType<?> type) {
@@ -80,6 +96,248 @@ record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int m
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("initialSize " + count + " x bufferSize " + length + " " + type
                     + " elements overflows (expected: at most " + Long.MAX_VALUE + " bytes)");
+        }
+    }
+
+    /** The rules, once; {@code size} shows a length as it was given (elements, or bytes as {@code 4096B}). */
+    private static void check(String name, ElementType<?> type, int bufferLength, int minBufferLength, int initialSize,
+                              int maxSize, Duration maxWait, LeakDetectionLevel leakDetection, int warmupThreads,
+                              int numaNode, Duration fenceWarnAfter, IntFunction<String> size) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(leakDetection, "leakDetection");
+        if (name == null || name.isBlank()) {
+            throw new InvalidPoolSettingException("name", "must not be blank", "'" + name + "'", "a name such as frames");
+        }
+        if (bufferLength <= 0) {
+            throw new InvalidPoolSettingException("bufferSize", "must be positive", size.apply(bufferLength),
+                    "a positive number of " + type.configName() + " elements");
+        }
+        if (minBufferLength < 0 || minBufferLength > bufferLength) {
+            throw new InvalidPoolSettingException("minBufferSize", minBufferLength < 0 ? "must be 0 (no size classes) or positive"
+                    : "must be at most bufferSize (" + size.apply(bufferLength) + ")", size.apply(minBufferLength),
+                    "0 (no size classes) or at most bufferSize (" + size.apply(bufferLength) + ")");
+        }
+        if (maxSize < 0 || maxSize > MAX_IDLE) {
+            throw new InvalidPoolSettingException("maxSize", "must be 0 to " + MAX_IDLE, String.valueOf(maxSize),
+                    "0 to " + MAX_IDLE + " (default 20)");
+        }
+        if (initialSize < 0 || initialSize > maxSize) {
+            throw new InvalidPoolSettingException("initialSize", initialSize < 0 ? "must be 0 or more"
+                    : "must be at most maxSize (" + maxSize + ")", String.valueOf(initialSize),
+                    "0 to maxSize (" + maxSize + "), or raise maxSize");
+        }
+        if (Objects.requireNonNull(maxWait, "maxWait").isNegative()) {
+            throw new InvalidPoolSettingException("maxWait", "must be 0 or more", maxWait.toString(),
+                    "a duration such as 250ms, or 0 to fail at once");
+        }
+        if (warmupThreads < 1) {
+            throw new InvalidPoolSettingException("warmupThreads", "must be at least 1", String.valueOf(warmupThreads),
+                    "1 or more");
+        }
+        if (numaNode < AUTO_NUMA_NODE || numaNode > NumaNode.MAX_NODE) {
+            throw new InvalidPoolSettingException("numaNode", "must be -1 (none), -2 (auto) or a node number from 0 to "
+                    + NumaNode.MAX_NODE, String.valueOf(numaNode), "none, auto or a NUMA node number");
+        }
+        if (!Objects.requireNonNull(fenceWarnAfter, "fenceWarnAfter").isPositive()
+                || fenceWarnAfter.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
+            throw new InvalidPoolSettingException("fenceWarnAfter", "must be more than 0 and at most 100d",
+                    fenceWarnAfter.toString(), "a duration such as 10s or 2m");
+        }
+    }
+
+    /**
+     * Collects a pool's settings; {@link #build()} checks them all at once. Sizes are given in
+     * elements ({@link #bufferSize}) or in bytes ({@link #bufferSizeInBytes}, converted by
+     * {@link ElementType#lengthForBytes}); an invalid value is reported as it was given. Not
+     * thread-safe; build on one thread.
+     *
+     * @param <A> the primitive array type of the elements
+     */
+    public static final class Builder<A> {
+        private static final AtomicInteger UNNAMED = new AtomicInteger();
+
+        private final ElementType<A> type;
+        private @Nullable String name;
+        private int bufferLength;
+        private long bufferBytes;
+        private boolean bufferInBytes;
+        private int minBufferLength;
+        private long minBufferBytes;
+        private boolean minBufferInBytes;
+        private int initialSize;
+        private int maxSize = 20;
+        private boolean clearOnReturn = true;
+        private Duration maxWait = Duration.ZERO;
+        private boolean writeCombined;
+        private boolean strictSegments;
+        private @Nullable LeakDetectionLevel leakDetection;
+        private int warmupThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
+        private NumaNode numaNode = NumaNode.NONE;
+        private NumaTopology numaTopology = NumaTopology.system();
+        private Duration fenceWarnAfter = Duration.ofNanos(FencedBlocks.DEFAULT_WARN_AFTER_NANOS);
+
+        private Builder(ElementType<A> type) {
+            this.type = Objects.requireNonNull(type, "type");
+        }
+
+        /** The name in logs, stats and metrics (default {@code pool-N}); not blank. */
+        public Builder<A> name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Elements per buffer (the largest size class); required, positive. */
+        public Builder<A> bufferSize(int elements) {
+            this.bufferLength = elements;
+            this.bufferInBytes = false;
+            return this;
+        }
+
+        /** Bytes per buffer (the largest size class): a positive multiple of the element size. */
+        public Builder<A> bufferSizeInBytes(long bytes) {
+            this.bufferBytes = bytes;
+            this.bufferInBytes = true;
+            return this;
+        }
+
+        /**
+         * The smallest size class in elements (default 0: no size classes, every buffer is
+         * {@code bufferSize}). With {@code 0 < minBufferSize < bufferSize}, {@link PinnedMemoryPool#rent(int)}
+         * is served from classes between the two, spaced so a buffer is at most 25 % larger than asked.
+         */
+        public Builder<A> minBufferSize(int elements) {
+            this.minBufferLength = elements;
+            this.minBufferInBytes = false;
+            return this;
+        }
+
+        /** The smallest size class in bytes; 0 for none, else a positive multiple of the element size. */
+        public Builder<A> minBufferSizeInBytes(long bytes) {
+            this.minBufferBytes = bytes;
+            this.minBufferInBytes = true;
+            return this;
+        }
+
+        /** Buffers allocated up front and after each resize (default 0, at most {@code maxSize}). */
+        public Builder<A> initialSize(int initialSize) {
+            this.initialSize = initialSize;
+            return this;
+        }
+
+        /** Most idle buffers kept per size class (default 20, at most {@value PinnedMemoryPool#MAX_IDLE_BUFFERS}); returns beyond it are freed. */
+        public Builder<A> maxSize(int maxSize) {
+            this.maxSize = maxSize;
+            return this;
+        }
+
+        /**
+         * Whether a returned buffer is zeroed before it is rented again (default true): on the
+         * library's background thread soon after the return, and at the rent for what it has not
+         * reached yet (always, for a buffer whose {@code segment()} a lease handed out).
+         */
+        public Builder<A> clearOnReturn(boolean clearOnReturn) {
+            this.clearOnReturn = clearOnReturn;
+            return this;
+        }
+
+        /** How long {@link PinnedMemoryPool#rentWaiting()} waits for memory (default 0: fail fast). */
+        public Builder<A> maxWait(Duration maxWait) {
+            this.maxWait = Objects.requireNonNull(maxWait, "maxWait");
+            return this;
+        }
+
+        /**
+         * Whether to ask for write-combined memory (default false): with the {@code cuda} backend,
+         * {@code cudaHostAllocWriteCombined}, faster for host-to-device staging but very slow for the
+         * CPU to read. Other backends ignore it.
+         */
+        public Builder<A> writeCombined(boolean writeCombined) {
+            this.writeCombined = writeCombined;
+            return this;
+        }
+
+        /**
+         * Whether each lease gets a segment of its own that throws once the lease ends (default
+         * false: the pooled memory itself). Costs an arena per rent and closing it per return.
+         */
+        public Builder<A> strictSegments(boolean strictSegments) {
+            this.strictSegments = strictSegments;
+            return this;
+        }
+
+        /** How leaks are reported (default {@link LeakDetector#defaultLevel()}). */
+        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) {
+            this.leakDetection = Objects.requireNonNull(leakDetection, "leakDetection");
+            return this;
+        }
+
+        /**
+         * Threads that allocate and page-lock the initial buffers at start and after a resize
+         * (default: the number of processors, at most 4; at least 1). First touch and locking of
+         * fresh pages is the slow part of a warm-up, and the kernel does it in parallel for separate buffers.
+         */
+        public Builder<A> warmupThreads(int warmupThreads) {
+            this.warmupThreads = warmupThreads;
+            return this;
+        }
+
+        /**
+         * The NUMA node to bind the pool's memory to (default {@link NumaNode#NONE}: wherever the
+         * kernel or driver puts it); a node number must be online on this machine. A node binds
+         * every buffer with {@code mbind(MPOL_BIND)} before its first touch; {@link NumaNode#AUTO}
+         * takes the current CUDA device's node, resolved when the pool is built, when the machine
+         * says which. With the {@code cuda} backend a placed pool's memory comes from the
+         * registration path ({@code cuda-register}); where the driver refuses to register, a node
+         * number fails the pool's build naming the CUDA error and {@code AUTO} leaves the memory
+         * unbound (with a warning; stats say -1).
+         */
+        public Builder<A> numaNode(NumaNode numaNode) {
+            this.numaNode = Objects.requireNonNull(numaNode, "numaNode");
+            return this;
+        }
+
+        /** The machine whose online nodes a NUMA node is checked against: the seam tests use. */
+        Builder<A> numaTopology(NumaTopology numaTopology) {
+            this.numaTopology = Objects.requireNonNull(numaTopology, "numaTopology");
+            return this;
+        }
+
+        /**
+         * How long a transfer fence ({@link PinnedBuffer#closeAfter}) may stay pending before it is
+         * logged once at WARN and counted as stuck (default 10 s; positive, at most 100 days).
+         */
+        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) {
+            this.fenceWarnAfter = Objects.requireNonNull(fenceWarnAfter, "fenceWarnAfter");
+            return this;
+        }
+
+        /**
+         * {@return the settings, every rule checked}
+         *
+         * @throws InvalidPoolSettingException for the first setting that breaks a rule, naming it,
+         *     the rule and the value as it was given
+         */
+        public PoolSettings<A> build() {
+            int length = bufferInBytes ? type.lengthForBytes("bufferSize", bufferBytes) : bufferLength;
+            int minLength = !minBufferInBytes ? minBufferLength
+                    : minBufferBytes == 0 ? 0 : type.lengthForBytes("minBufferSize", minBufferBytes);
+            IntFunction<String> size = bufferInBytes ? elements -> (long) elements * type.byteSize() + "B" : String::valueOf;
+            String named = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
+            LeakDetectionLevel leaks = leakDetection != null ? leakDetection : LeakDetector.defaultLevel();
+            int node = numaNode.isAuto() ? AUTO_NUMA_NODE : numaNode.id();
+            check(named, type, length, minLength, initialSize, maxSize, maxWait, leaks, warmupThreads, node,
+                    fenceWarnAfter, size);
+            if (node >= 0) {
+                List<Integer> online = numaTopology.onlineNodes();
+                if (!online.contains(node)) {
+                    String nodes = online.stream().map(String::valueOf).collect(Collectors.joining(", "));
+                    throw new InvalidPoolSettingException("numaNode", "must be an online NUMA node of this machine ("
+                            + nodes + ", from " + numaTopology.onlineNodesFile() + ")", String.valueOf(node),
+                            "none, auto (the CUDA device's node) or one of the online NUMA nodes: " + nodes);
+                }
+            }
+            return new PoolSettings<>(named, type, length, minLength, initialSize, maxSize, clearOnReturn, maxWait,
+                    writeCombined, strictSegments, leaks, warmupThreads, node, fenceWarnAfter);
         }
     }
 }

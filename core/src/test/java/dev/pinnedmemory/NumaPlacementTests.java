@@ -76,9 +76,10 @@ class NumaPlacementTests {
     void aNodeThatIsNotOnlineShouldFailTheBuildNamingTheNodesThereAre() {
         assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(LENGTH)
                 .backend(PageLockingBackends.unlocked()).numaNode(NumaNode.of(7)).build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("numaNode: 7 is not an online NUMA node")
-                .hasMessageContaining("one of " + NumaTopology.system().onlineNodes().getFirst());
+                .isInstanceOf(InvalidPoolSettingException.class)
+                .hasMessageStartingWith("numaNode must be an online NUMA node of this machine ("
+                        + NumaTopology.system().onlineNodes().getFirst())
+                .hasMessageEndingWith(", from /sys/devices/system/node/online) but was 7");
     }
 
     @Test

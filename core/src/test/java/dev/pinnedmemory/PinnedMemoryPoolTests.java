@@ -214,15 +214,15 @@ class PinnedMemoryPoolTests {
     @Test
     void badSettingsShouldNameTheValueAndTheRule() {
         assertThatThrownBy(() -> new PinnedMemoryPool<>(ElementType.INT, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("bufferSize: 0 (expected: > 0 elements)");
+                .isInstanceOf(InvalidPoolSettingException.class).hasMessage("bufferSize must be positive but was 0");
         assertThatThrownBy(() -> new PinnedMemoryPool<>(ElementType.INT, 8, 0, -1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxSize: -1 (expected: 0 to 65536)");
+                .isInstanceOf(InvalidPoolSettingException.class).hasMessage("maxSize must be 0 to 65536 but was -1");
         assertThatThrownBy(() -> new PinnedMemoryPool<>(ElementType.INT, 8, 21, 20))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("initialSize: 21 (expected: 0 to maxSize 20)");
-        assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).warmupThreads(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("warmupThreads: 0");
-        assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).name(" "))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(InvalidPoolSettingException.class).hasMessage("initialSize must be at most maxSize (20) but was 21");
+        assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(8).warmupThreads(0).build())
+                .isInstanceOf(InvalidPoolSettingException.class).hasMessage("warmupThreads must be at least 1 but was 0");
+        assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(8).name(" ").build())
+                .isInstanceOf(InvalidPoolSettingException.class).hasMessage("name must not be blank but was ' '");
     }
 
     @Test

@@ -108,17 +108,16 @@ class PoolLifecycleTests {
     @Test
     void absurdSizesAndCountsShouldBeRefusedNamingTheSettingAndTheLimit() {
         assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(16).maxSize(Integer.MAX_VALUE).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxSize: 2147483647 (expected: 0 to 65536)");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxSize must be 0 to 65536 but was 2147483647");
         assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(16).maxSize(65_537).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("65537");
         assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(16).initialSize(Integer.MAX_VALUE).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("initialSize: 2147483647 (expected: 0 to maxSize 20)");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("initialSize must be at most maxSize (20) but was 2147483647");
         assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(16).minBufferSize(17).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minBufferSize: 17")
-                .hasMessageContaining("bufferSize 16");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("minBufferSize must be at most bufferSize (16) but was 17");
         assertThatThrownBy(() -> PinnedMemoryPool.builder(ElementType.INT).bufferSize(16)
                 .maxWait(java.time.Duration.ofMillis(-1)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait: PT-0.001S");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxWait must be 0 or more but was PT-0.001S");
         assertThatThrownBy(() -> new MemoryBudget(Long.MAX_VALUE).reserve(-1)).isInstanceOf(IllegalArgumentException.class);
         MemoryBudget budget = new MemoryBudget(1 << 20);
         assertThatThrownBy(() -> budget.reserve(Long.MAX_VALUE)).isInstanceOf(MemoryBudgetExceededException.class);

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.pinnedmemory.ElementType;
+import dev.pinnedmemory.InvalidPoolSettingException;
 import dev.pinnedmemory.PinnedMemoryException;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.PinnedMemoryPools;
@@ -142,12 +143,11 @@ public class PinnedMemoryEndpoint {
         } catch (IllegalArgumentException ex) {
             throw badRequest(pool, bufferSize, "bufferSize must be a data size such as 4096B, 512KB or 8MB");
         }
-        long bytes = size.toBytes();
-        String rule = type.bufferSizeRule(bytes);
-        if (rule != null) {
-            throw badRequest(pool, bufferSize, "bufferSize " + rule + " but was " + bytes + "B");
+        try {
+            return type.lengthForBytes("bufferSize", size.toBytes());
+        } catch (InvalidPoolSettingException ex) {
+            throw badRequest(pool, bufferSize, ex.getMessage());
         }
-        return type.lengthForBytes(bytes);
     }
 
     private static PoolResizeException badRequest(String pool, @Nullable String value, String reason) {

@@ -22,7 +22,6 @@ import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 
@@ -33,10 +32,10 @@ import org.springframework.core.env.Environment;
  * on its pool, so the context closes it (Arrow's leak check) before the pool. Pools of other element
  * types get none; a bean the application defines under the same name wins.
  *
- * <p>It binds {@code pinned-memory.*} itself rather than waiting for {@link PinnedMemoryPoolRegistrar}
- * (so the order of the two does not matter) and registers exactly the byte pools that registrar
- * does: the configured ones, or {@code default} when none is configured and the application has no
- * pool beans of its own. Invalid configuration is left for that registrar to report. Ahead of time,
+ * <p>It reads the one binding of {@code pinned-memory.*} ({@link PinnedMemoryBinding}: made by
+ * whichever of it and {@link PinnedMemoryPoolRegistrar} runs first, so their order does not matter)
+ * and registers exactly the byte pools that registrar does: the configured ones, or {@code default}
+ * when none is configured and the application has no pool beans of its own. Ahead of time,
  * like the pools, the definitions are skipped by AOT and registered again at start-up from the
  * run-time environment. Not thread-safe; used once by the context.
  */
@@ -64,35 +63,27 @@ final class PinnedArrowAllocatorRegistrar implements BeanDefinitionRegistryPostP
 
     @Override
     public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
-        PinnedMemoryProperties properties;
-        PinnedMemorySettings settings;
-        try {
-            properties = (this.environment == null) ? new PinnedMemoryProperties()
-                    : Binder.get(this.environment).bind(PinnedMemoryProperties.PREFIX, PinnedMemoryProperties.class)
-                            .orElseGet(PinnedMemoryProperties::new);
-            settings = PinnedMemorySettings.of(properties);
-        } catch (RuntimeException invalid) {
-            return;   // PinnedMemoryPoolRegistrar fails start-up with the message that names the property
-        }
-        Set<String> poolBeans = settings.pools().values().stream().map(PinnedMemorySettings.Pool::beanName)
+        PinnedMemoryBinding.Bound bound = PinnedMemoryBinding.of(registry, this.environment);
+        Set<String> poolBeans = bound.settings().pools().keySet().stream().map(PinnedMemoryPoolRegistrar::beanName)
                 .collect(Collectors.toSet());
-        if (properties.getPools().isEmpty() && hasApplicationPools(registry, poolBeans)) {
+        if (bound.properties().getPools().isEmpty() && hasApplicationPools(registry, poolBeans)) {
             return;
         }
-        settings.pools().values().stream().filter(pool -> pool.elementType() == ElementType.BYTE)
-                .forEach(pool -> register(registry, pool));
+        bound.settings().pools().values().stream().filter(pool -> pool.type() == ElementType.BYTE)
+                .forEach(pool -> register(registry, pool.name()));
     }
 
-    private void register(BeanDefinitionRegistry registry, PinnedMemorySettings.Pool pool) {
-        String name = beanName(pool.name());
+    private void register(BeanDefinitionRegistry registry, String pool) {
+        String name = beanName(pool);
+        String poolBean = PinnedMemoryPoolRegistrar.beanName(pool);
         if (registry.containsBeanDefinition(name)) {
             return;
         }
         RootBeanDefinition definition = new RootBeanDefinition();
         definition.setTargetType(BufferAllocator.class);
-        definition.setInstanceSupplier(() -> create(name, pool.beanName()));
-        definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, pool.name()));
-        definition.setDependsOn(pool.beanName());
+        definition.setInstanceSupplier(() -> create(name, poolBean));
+        definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, pool));
+        definition.setDependsOn(poolBean);
         definition.setDestroyMethodName("close");
         definition.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
         registry.registerBeanDefinition(name, definition);

@@ -1,11 +1,10 @@
 package dev.pinnedmemory.autoconfigure;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import java.util.Objects;
 
 import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolSettings;
 import dev.pinnedmemory.backend.BackendSelection;
 import org.jspecify.annotations.Nullable;
 
@@ -19,17 +18,18 @@ import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.env.Environment;
 
 /**
- * Binds {@code pinned-memory.*} once, validates it into {@link PinnedMemorySettings} (registered as
- * the bean {@code pinnedMemorySettings}) and registers one {@link PinnedMemoryPool} bean per pool:
+ * Registers one {@link PinnedMemoryPool} bean per pool of the {@link PinnedMemorySettings} that
+ * {@link PinnedMemoryBinding} bound and validated (once, also registering the
+ * {@code pinnedMemorySettings} bean and the {@code pinned-memory} configuration properties bean):
  * bean {@code <name>PinnedMemoryPool}, qualifier {@code <name>}, target type
  * {@code PinnedMemoryPool<float[]>} (and so on), so it can be injected by qualifier or by generic
- * type. With no pool configured and no pool bean of the application's own, it registers the
+ * type. Each pool is built from its core {@link PoolSettings} with the backend and the budget beans.
+ * With no pool configured and no pool bean of the application's own, it registers the
  * {@code default} pool. A bean the application defines under the same name wins.
  *
  * <p>Invalid configuration fails here, before any bean is created, so before any memory is
@@ -43,9 +43,6 @@ import org.springframework.core.env.Environment;
  * configuration also in AOT mode. Not thread-safe; used once by the context.
  */
 final class PinnedMemoryPoolRegistrar implements BeanDefinitionRegistryPostProcessor, EnvironmentAware, BeanFactoryAware {
-
-    /** The name of the {@link PinnedMemorySettings} bean. */
-    static final String SETTINGS_BEAN = "pinnedMemorySettings";
 
     private @Nullable Environment environment;
 
@@ -63,62 +60,39 @@ final class PinnedMemoryPoolRegistrar implements BeanDefinitionRegistryPostProce
 
     @Override
     public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
-        PinnedMemoryProperties properties = bind();
-        PinnedMemorySettings settings = PinnedMemorySettings.of(properties);
-        if (!registry.containsBeanDefinition(SETTINGS_BEAN)) {
-            RootBeanDefinition definition = new RootBeanDefinition(PinnedMemorySettings.class);
-            definition.setInstanceSupplier(() -> settings);
-            definition.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
-            registry.registerBeanDefinition(SETTINGS_BEAN, definition);
-        }
-        if (properties.getPools().isEmpty() && hasApplicationPools(registry)) {
+        PinnedMemoryBinding.Bound bound = PinnedMemoryBinding.of(registry, this.environment);
+        if (bound.properties().getPools().isEmpty() && hasApplicationPools(registry)) {
             return;
         }
-        settings.pools().values().forEach(pool -> register(registry, pool, settings));
+        bound.settings().pools().values().forEach(pool -> register(registry, pool));
     }
 
-    /** The one binding of {@code pinned-memory.*}; a value of the wrong kind for an enum is named like any other rule. */
-    private PinnedMemoryProperties bind() {
-        if (this.environment == null) {
-            return new PinnedMemoryProperties();
-        }
-        try {
-            return Binder.get(this.environment).bind(PinnedMemoryProperties.PREFIX, PinnedMemoryProperties.class)
-                    .orElseGet(PinnedMemoryProperties::new);
-        } catch (BindException ex) {
-            Class<?> type = ex.getTarget().getType().resolve(Object.class);
-            if (type.isEnum()) {
-                String allowed = Arrays.stream(type.getEnumConstants())
-                        .map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
-                        .collect(Collectors.joining(", "));
-                Object value = (ex.getProperty() != null) ? ex.getProperty().getValue() : null;
-                throw new InvalidPinnedMemoryPropertyException(ex.getName().toString(), "must be one of " + allowed,
-                        "'" + value + "'", "Set " + ex.getName() + " to one of: " + allowed + ".");
-            }
-            throw ex;
-        }
+    /** {@return the bean name of pool {@code poolName}, e.g. {@code framesPinnedMemoryPool}} */
+    static String beanName(String poolName) {
+        return poolName + "PinnedMemoryPool";
     }
 
-    private void register(BeanDefinitionRegistry registry, PinnedMemorySettings.Pool pool, PinnedMemorySettings settings) {
-        if (registry.containsBeanDefinition(pool.beanName())) {
+    private void register(BeanDefinitionRegistry registry, PoolSettings<?> pool) {
+        String name = beanName(pool.name());
+        if (registry.containsBeanDefinition(name)) {
             return;
         }
         RootBeanDefinition definition = new RootBeanDefinition();
-        definition.setTargetType(pool.beanType());
-        definition.setInstanceSupplier(() -> createPool(pool, settings));
+        // PinnedMemoryPool<float[]> and so on, so the bean can be injected by its generic type
+        definition.setTargetType(ResolvableType.forClassWithGenerics(PinnedMemoryPool.class, pool.type().arrayType()));
+        definition.setInstanceSupplier(() -> createPool(pool));
         definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, pool.name()));
         definition.setDestroyMethodName("close");
         // Explicitly eager (also excluded from lazy initialization): initial buffers exist before readiness.
         definition.setLazyInit(false);
         definition.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
-        registry.registerBeanDefinition(pool.beanName(), definition);
+        registry.registerBeanDefinition(name, definition);
     }
 
-    private PinnedMemoryPool<?> createPool(PinnedMemorySettings.Pool pool, PinnedMemorySettings settings) {
-        BeanFactory beans = java.util.Objects.requireNonNull(this.beanFactory, "beanFactory");
-        BackendSelection selection = beans.getBean(BackendSelection.class);
-        MemoryBudget budget = beans.getBean(MemoryBudget.class);
-        return pool.build(selection.backend(), budget, settings.leakDetection());
+    private <A> PinnedMemoryPool<A> createPool(PoolSettings<A> pool) {
+        BeanFactory beans = Objects.requireNonNull(this.beanFactory, "beanFactory");
+        return PinnedMemoryPool.builder(pool).backend(beans.getBean(BackendSelection.class).backend())
+                .budget(beans.getBean(MemoryBudget.class)).build();
     }
 
     private static boolean hasApplicationPools(BeanDefinitionRegistry registry) {

@@ -2,14 +2,17 @@ package dev.pinnedmemory.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.StringJoiner;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import dev.pinnedmemory.ElementType;
-import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.InvalidPoolSettingException;
 import dev.pinnedmemory.PinningStrategySelector;
+import dev.pinnedmemory.PoolSettings;
 import dev.pinnedmemory.backend.NumaNode;
 import dev.pinnedmemory.backend.NumaTopology;
 import org.jspecify.annotations.Nullable;
@@ -17,10 +20,15 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Turns {@link PinnedMemoryProperties} into {@link PinnedMemorySettings}, checking every rule once.
- * Every failure is an {@link InvalidPinnedMemoryPropertyException} naming the full property, the
- * rule, the value and the fix. The bytes-to-elements rule is the core's
- * ({@link ElementType#bufferSizeRule}), the same the Actuator endpoint applies. Stateless; thread-safe.
+ * Turns {@link PinnedMemoryProperties} into {@link PinnedMemorySettings}. A pool's rules are the
+ * core's: each pool's properties are converted once (strings to an element type and a NUMA node,
+ * {@code DataSize} to bytes, unset values to their defaults) and handed to
+ * {@link PoolSettings#builder}, which checks them all and turns bytes into elements; a core
+ * {@link InvalidPoolSettingException} is reported as an {@link InvalidPinnedMemoryPropertyException}
+ * for {@code pinned-memory.pools.<name>.<property>} (or the global property a pool inherited),
+ * with the core's rule and value, setting names written as properties. Only what is not one
+ * pool's setting is checked here: the budget, the strategy, and the budget against the initial
+ * buffers of all pools. Stateless; thread-safe.
  */
 final class PinnedMemoryPropertiesValidator {
 
@@ -39,13 +47,12 @@ final class PinnedMemoryPropertiesValidator {
     static PinnedMemorySettings validate(PinnedMemoryProperties properties) {
         long budget = maxTotalBytes(properties);
         PinningStrategySelector selector = selector(properties);
-        Map<String, PinnedMemorySettings.Pool> pools = new LinkedHashMap<>();
+        Map<String, PoolSettings<?>> pools = new LinkedHashMap<>();
         Map<String, PinnedMemoryProperties.Pool> configured = properties.getPools().isEmpty()
                 ? Map.of(PinnedMemoryProperties.DEFAULT_POOL_NAME, new PinnedMemoryProperties.Pool())
                 : properties.getPools();
         NumaNode numaNode = numaNode(PREFIX + "numa-node", properties.getNumaNode());
-        Duration fenceWarnAfter = fenceWarnAfter(PREFIX + "fence-warn-after", properties.getFenceWarnAfter());
-        configured.forEach((name, pool) -> pools.put(name, pool(name, pool, numaNode, fenceWarnAfter)));
+        configured.forEach((name, pool) -> pools.put(name, pool(name, pool, properties, numaNode)));
         checkBudget(budget, pools);
         return new PinnedMemorySettings(properties.getBackend(), properties.isRequirePageLocked(),
                 properties.getLeakDetection(), budget, selector, pools);
@@ -78,42 +85,19 @@ final class PinnedMemoryPropertiesValidator {
         return new PinningStrategySelector(small, large, strategy.getReuseThreshold());
     }
 
-    /**
-     * {@return the node {@code value} names}; a number must be an online node of this machine, so
-     * a node that does not exist fails start-up here, naming the nodes there are
-     */
+    /** {@return the node {@code value} names: none, auto or a number}; whether it is online is the core's rule */
     private static NumaNode numaNode(String property, @Nullable String value) {
-        List<Integer> online = NumaTopology.system().onlineNodes();
-        String nodes = online.stream().map(String::valueOf).collect(Collectors.joining(", "));
-        NumaNode node;
         try {
-            node = NumaNode.parse(String.valueOf(value));
+            return NumaNode.parse(String.valueOf(value));
         } catch (IllegalArgumentException ex) {
+            String nodes = NumaTopology.system().onlineNodes().stream().map(String::valueOf).collect(Collectors.joining(", "));
             throw new InvalidPinnedMemoryPropertyException(property, "must be none, auto or a NUMA node number",
                     "'" + value + "'", "Set " + property + " to none, auto or one of the online NUMA nodes: " + nodes + ".");
         }
-        if (node.id() >= 0 && !online.contains(node.id())) {
-            throw new InvalidPinnedMemoryPropertyException(property,
-                    "must be an online NUMA node of this machine (" + nodes + ", from /sys/devices/system/node/online)",
-                    String.valueOf(value), "Set " + property + " to one of " + nodes + ", to auto (the CUDA device's node) "
-                            + "or to none.");
-        }
-        return node;
     }
 
-    /** Longest {@code fence-warn-after}: 100 days. */
-    static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
-
-    private static Duration fenceWarnAfter(String property, @Nullable Duration value) {
-        if (value == null || !value.isPositive() || value.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
-            throw new InvalidPinnedMemoryPropertyException(property, "must be more than 0 and at most 100d",
-                    String.valueOf(value), "Set " + property + " to a duration such as 10s or 2m.");
-        }
-        return value;
-    }
-
-    private static PinnedMemorySettings.Pool pool(String name, PinnedMemoryProperties.Pool pool,
-                                                  NumaNode globalNode, Duration defaultFenceWarnAfter) {
+    private static PoolSettings<?> pool(String name, PinnedMemoryProperties.Pool pool, PinnedMemoryProperties properties,
+                                        NumaNode globalNode) {
         String prefix = PREFIX + "pools." + name + ".";
         ElementType<?> type;
         try {
@@ -122,59 +106,47 @@ final class PinnedMemoryPropertiesValidator {
             throw new InvalidPinnedMemoryPropertyException(prefix + "element-type", "must be one of " + ELEMENT_TYPES,
                     "'" + pool.getElementType() + "'", "Set " + prefix + "element-type to one of: " + ELEMENT_TYPES + ".");
         }
-        int length = length(prefix + "buffer-size", type, pool.getBufferSize(), "4MB");
-        int minLength = 0;
-        if (pool.getMinBufferSize() != null && pool.getMinBufferSize().toBytes() != 0) {
-            minLength = length(prefix + "min-buffer-size", type, pool.getMinBufferSize(), "64KB");
-            if (minLength > length) {
-                throw new InvalidPinnedMemoryPropertyException(prefix + "min-buffer-size",
-                        "must be at most buffer-size (" + pool.getBufferSize() + ")", pool.getMinBufferSize().toString(),
-                        "Lower " + prefix + "min-buffer-size or raise " + prefix + "buffer-size.");
-            }
+        PoolSettings.Builder<?> settings = PoolSettings.builder(type).name(name)
+                .bufferSizeInBytes(bytes(pool.getBufferSize()))
+                .minBufferSizeInBytes(bytes(pool.getMinBufferSize()))
+                .initialSize(pool.getInitialSize())
+                .maxSize(pool.getMaxSize())
+                .clearOnReturn(pool.isClearOnReturn())
+                .maxWait(pool.getMaxWait() != null ? pool.getMaxWait() : Duration.ZERO)
+                .writeCombined(pool.isWriteCombined())
+                .strictSegments(pool.isStrictSegments())
+                .leakDetection(properties.getLeakDetection())
+                .numaNode(pool.getNumaNode() == null ? globalNode : numaNode(prefix + "numa-node", pool.getNumaNode()))
+                .fenceWarnAfter(pool.getFenceWarnAfter() != null ? pool.getFenceWarnAfter()
+                        : Objects.requireNonNullElse(properties.getFenceWarnAfter(), Duration.ZERO));
+        try {
+            return settings.build();
+        } catch (InvalidPoolSettingException invalid) {
+            // A pool that sets no numa-node or fence-warn-after of its own inherits the global one.
+            boolean inherited = invalid.field().equals("numaNode") && pool.getNumaNode() == null
+                    || invalid.field().equals("fenceWarnAfter") && pool.getFenceWarnAfter() == null;
+            String property = (inherited ? PREFIX : prefix) + kebab(invalid.field());
+            throw new InvalidPinnedMemoryPropertyException(property, kebab(invalid.rule()), invalid.value(),
+                    "Set " + property + " to " + kebab(invalid.expected()) + ".");
         }
-        int maxIdle = PinnedMemoryPool.MAX_IDLE_BUFFERS;
-        if (pool.getMaxSize() < 0 || pool.getMaxSize() > maxIdle) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "max-size", "must be 0 to " + maxIdle,
-                    String.valueOf(pool.getMaxSize()), "Set " + prefix + "max-size to 0 to " + maxIdle + " (default 20).");
-        }
-        if (pool.getInitialSize() < 0) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "initial-size", "must be 0 or more",
-                    String.valueOf(pool.getInitialSize()), "Set " + prefix + "initial-size to 0 or more (default 0).");
-        }
-        if (pool.getMaxSize() < pool.getInitialSize()) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "max-size",
-                    "must be at least initial-size (" + pool.getInitialSize() + ")", String.valueOf(pool.getMaxSize()),
-                    "Raise " + prefix + "max-size or lower " + prefix + "initial-size.");
-        }
-        Duration maxWait = pool.getMaxWait() != null ? pool.getMaxWait() : Duration.ZERO;
-        if (maxWait.isNegative()) {
-            throw new InvalidPinnedMemoryPropertyException(prefix + "max-wait", "must be 0 or more", maxWait.toString(),
-                    "Set " + prefix + "max-wait to a duration such as 250ms, or 0 to fail at once.");
-        }
-        return new PinnedMemorySettings.Pool(name, type, length, minLength, pool.getInitialSize(), pool.getMaxSize(),
-                pool.isClearOnReturn(), maxWait, pool.isWriteCombined(), pool.isStrictSegments(),
-                pool.getNumaNode() == null ? globalNode : numaNode(prefix + "numa-node", pool.getNumaNode()),
-                pool.getFenceWarnAfter() == null ? defaultFenceWarnAfter
-                        : fenceWarnAfter(prefix + "fence-warn-after", pool.getFenceWarnAfter()));
     }
 
-    /** The bytes-to-elements rule, applied to a configured size. */
-    private static int length(String property, ElementType<?> type, @Nullable DataSize size, String example) {
-        long bytes = (size != null) ? size.toBytes() : 0;
-        String rule = type.bufferSizeRule(bytes);
-        if (rule != null) {
-            throw new InvalidPinnedMemoryPropertyException(property, rule, String.valueOf(size != null ? size : DataSize.ofBytes(0)),
-                    "Set " + property + " to a positive multiple of " + type.byteSize() + " bytes (the size of "
-                            + type.configName() + "), e.g. " + example + ".");
-        }
-        return (int) (bytes / type.byteSize());
+    private static final Pattern SETTING_NAME = Pattern.compile("\\b[a-z]+(?:[A-Z][a-z]*)+\\b");
+
+    /** {@return {@code text} with the core's setting names ({@code bufferSize}) written as properties ({@code buffer-size})} */
+    static String kebab(String text) {
+        return SETTING_NAME.matcher(text).replaceAll(match -> match.group().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT));
     }
 
-    private static void checkBudget(long budget, Map<String, PinnedMemorySettings.Pool> pools) {
+    private static long bytes(@Nullable DataSize size) {
+        return (size != null) ? size.toBytes() : 0;
+    }
+
+    private static void checkBudget(long budget, Map<String, PoolSettings<?>> pools) {
         long needed = 0;
         StringJoiner parts = new StringJoiner(", ");
-        for (PinnedMemorySettings.Pool pool : pools.values()) {
-            long bytes = (long) pool.bufferLength() * pool.elementType().byteSize();
+        for (PoolSettings<?> pool : pools.values()) {
+            long bytes = (long) pool.bufferLength() * pool.type().byteSize();
             if (pool.initialSize() > 0) {
                 // At most 65536 x 2^31 x 8 bytes each; a sum past Long.MAX_VALUE is simply "too much".
                 long poolBytes = pool.initialSize() * bytes;

@@ -15,7 +15,7 @@ import org.springframework.boot.context.properties.bind.BindableRuntimeHintsRegi
 /**
  * What the starter needs at run time by reflection, for ahead-of-time processing and native
  * images: binding of {@code pinned-memory.*} into {@link PinnedMemoryProperties} (done by
- * {@link PinnedMemoryPoolRegistrar} with Spring Boot's {@code Binder}, not by the
+ * {@link PinnedMemoryBinding} with Spring Boot's {@code Binder} at start-up, not by the
  * {@code @ConfigurationProperties} machinery that would register these itself), and JSON
  * serialization of the Actuator endpoint's responses. Registered in
  * {@code META-INF/spring/aot.factories}. Stateless; thread-safe.

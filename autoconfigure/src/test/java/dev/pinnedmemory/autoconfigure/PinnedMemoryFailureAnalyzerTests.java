@@ -44,7 +44,7 @@ class PinnedMemoryFailureAnalyzerTests {
                 .contains("'pinned-memory.pools.frames.buffer-size' must be a multiple of 4 bytes (the size of float) but was 4097B")
                 .contains("Property: pinned-memory.pools.frames.buffer-size").contains("Value: 4097B");
         assertThat(analysis.getAction())
-                .isEqualTo("Set pinned-memory.pools.frames.buffer-size to a positive multiple of 4 bytes (the size of float), e.g. 4MB.");
+                .isEqualTo("Set pinned-memory.pools.frames.buffer-size to a positive multiple of 4 bytes (the size of float).");
     }
 
     @Test

@@ -30,7 +30,7 @@ class PinnedMemoryNumaNodeTests {
         this.runner.withPropertyValues("pinned-memory.pools.frames.buffer-size=4MB", "pinned-memory.pools.frames.numa-node=0",
                 "pinned-memory.pools.other.buffer-size=4KB").run(context -> {
                     assertThat(context).hasNotFailed();
-                    assertThat(context.getBean(PinnedMemorySettings.class).pools().get("frames").numaNode()).isEqualTo(NumaNode.of(0));
+                    assertThat(context.getBean(PinnedMemorySettings.class).pools().get("frames").numaNode()).isZero();
                     PinnedMemoryPool<?> frames = context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class);
                     try (PinnedBuffer<?> buffer = frames.rent()) {
                         buffer.fill(1);
@@ -72,7 +72,7 @@ class PinnedMemoryNumaNodeTests {
             assertThat(analysis).isNotNull();
             assertThat(analysis.getDescription()).contains("Property: pinned-memory.pools.frames.numa-node", "Value: 7");
             assertThat(analysis.getAction()).isEqualTo(
-                    "Set pinned-memory.pools.frames.numa-node to one of 0, to auto (the CUDA device's node) or to none.");
+                    "Set pinned-memory.pools.frames.numa-node to none, auto (the CUDA device's node) or one of the online NUMA nodes: 0.");
         });
     }
 

@@ -68,7 +68,7 @@ class PinnedMemoryPropertiesValidationTests {
                 arguments("pinned-memory.pools.frames.max-wait=-1s",
                         "'pinned-memory.pools.frames.max-wait' must be 0 or more but was PT-1S"),
                 arguments("pinned-memory.pools.frames.initial-size=4,pinned-memory.pools.frames.max-size=2",
-                        "'pinned-memory.pools.frames.max-size' must be at least initial-size (4) but was 2"),
+                        "'pinned-memory.pools.frames.initial-size' must be at most max-size (2) but was 4"),
                 arguments("pinned-memory.max-total-size=1MB,pinned-memory.pools.a.buffer-size=1MB,pinned-memory.pools.a.initial-size=1,"
                                 + "pinned-memory.pools.b.buffer-size=4KB,pinned-memory.pools.b.initial-size=2",
                         "'pinned-memory.max-total-size' must hold the initial buffers of all pools "

@@ -6,6 +6,7 @@ import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.LeakDetectionLevel;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolSettings;
 import dev.pinnedmemory.PoolStats;
 import dev.pinnedmemory.backend.BackendKind;
 import org.junit.jupiter.api.Test;
@@ -28,14 +29,14 @@ class PinnedMemorySettingsTests {
                 "pinned-memory.pools.frames.buffer-size=64KB", "pinned-memory.pools.frames.min-buffer-size=4KB",
                 "pinned-memory.pools.frames.max-wait=250ms", "pinned-memory.pools.frames.write-combined=true",
                 "pinned-memory.pools.frames.strict-segments=true").run(context -> {
-                    assertThat(context).hasSingleBean(PinnedMemorySettings.class)
-                            .doesNotHaveBean(PinnedMemoryProperties.class);
+                    assertThat(context).hasSingleBean(PinnedMemorySettings.class).hasSingleBean(PinnedMemoryProperties.class);
                     PinnedMemorySettings settings = context.getBean(PinnedMemorySettings.class);
                     assertThat(settings.backend()).isEqualTo(BackendKind.UNLOCKED);
                     assertThat(settings.leakDetection()).isEqualTo(LeakDetectionLevel.PARANOID);
                     assertThat(settings.maxTotalBytes()).isEqualTo(1 << 20);
-                    PinnedMemorySettings.Pool frames = settings.pools().get("frames");
-                    assertThat(frames.elementType()).isSameAs(ElementType.FLOAT);
+                    PoolSettings<?> frames = settings.pools().get("frames");
+                    assertThat(frames.type()).isSameAs(ElementType.FLOAT);
+                    assertThat(frames.leakDetection()).isEqualTo(LeakDetectionLevel.PARANOID);
                     assertThat(frames.bufferLength()).isEqualTo(16 * 1024);
                     assertThat(frames.minBufferLength()).isEqualTo(1024);
                     assertThat(frames.maxWait()).isEqualTo(Duration.ofMillis(250));

@@ -46,7 +46,7 @@ public final class NumaTopology {
 
     /** {@return the online node numbers, ascending; {@code [0]} where the kernel has no NUMA support to say} */
     public List<Integer> onlineNodes() {
-        Path online = root.resolve("sys/devices/system/node/online");
+        Path online = onlineNodesFile();
         String text;
         try {
             text = Files.readString(online).trim();
@@ -54,6 +54,11 @@ public final class NumaTopology {
             return List.of(0);
         }
         return parseRanges(text, online);
+    }
+
+    /** {@return the file the online nodes are read from: {@code sys/devices/system/node/online} under the root} */
+    public Path onlineNodesFile() {
+        return root.resolve("sys/devices/system/node/online");
     }
 
     /**

@@ -27,6 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * re-allocation is a system call, and page-locking is slow), and because it needs no time stamp on
  * the return path, which stays as cheap as it was.
  *
+ * <p>Only the library reserves and releases: users read the limit, the bytes used and the peak,
+ * and may reset the peak, but cannot change a reservation that a pool holds.
+ *
  * <p>Owns no memory, only counts it. Thread-safe: reservations are lock-free; only waiting
  * renters take a (fair) lock.
  */
@@ -92,7 +95,7 @@ public final class MemoryBudget {
      *
      * @throws IllegalArgumentException if either is negative
      */
-    public boolean wouldFit(long bytes, long reclaimableBytes) {
+    boolean wouldFit(long bytes, long reclaimableBytes) {
         if (bytes < 0 || reclaimableBytes < 0) {
             throw new IllegalArgumentException("bytes: " + bytes + ", reclaimableBytes: " + reclaimableBytes
                     + " (expected: >= 0)");
@@ -107,7 +110,7 @@ public final class MemoryBudget {
      * @throws IllegalArgumentException if {@code bytes} is negative
      * @throws MemoryBudgetExceededException with the requested, used and limit bytes when it would not fit
      */
-    public void reserve(long bytes) {
+    void reserve(long bytes) {
         if (!tryReserve(bytes)) {
             throw new MemoryBudgetExceededException(bytes, usedBytes.get(), limitBytes);
         }
@@ -145,7 +148,7 @@ public final class MemoryBudget {
      * @throws IllegalArgumentException if {@code bytes} is negative or more than is reserved now
      *     (nothing is changed then)
      */
-    public void release(long bytes) {
+    void release(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 0)");
         }

@@ -56,7 +56,8 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
     }
 
     /**
-     * Pins {@code array} with the shared helper's backend ({@link PinnedMemoryHelper#shared()}).
+     * Pins {@code array} on the default backend selection, the one {@link PinnedMemoryHelper#shared()}
+     * uses, whose {@code leakCount()} counts it if it leaks.
      *
      * @throws NullPointerException if {@code array} is null
      * @throws IllegalArgumentException if it is not a {@code byte[]}, {@code short[]}, {@code char[]},
@@ -64,7 +65,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
      * @throws PinnedMemoryException if the backend refuses the memory
      */
     public static <A> PinnedArray<A> of(A array) {
-        return PinnedMemoryHelper.shared().pin(array);
+        return StandaloneMemory.shared().pin(array);
     }
 
     /** {@return the wrapped array; its contents are current after {@link #commit()} or {@link #unpin()}} */

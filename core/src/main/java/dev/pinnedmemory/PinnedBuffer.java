@@ -76,14 +76,15 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     }
 
     /**
-     * Allocates a standalone buffer of {@code length} zeroed elements from the shared helper's
-     * backend ({@link PinnedMemoryHelper#shared()}); the caller owns it and must close it.
+     * Allocates a standalone buffer of {@code length} zeroed elements from the default backend
+     * selection, the one {@link PinnedMemoryHelper#shared()} uses, whose {@code leakCount()} counts
+     * it if it leaks; the caller owns it and must close it.
      *
      * @throws IllegalArgumentException if {@code length} is negative
      * @throws PinnedMemoryException if the backend refuses the memory
      */
     public static <A> PinnedBuffer<A> allocate(ElementType<A> type, int length) {
-        return PinnedMemoryHelper.shared().allocateUnmanaged(type, length);
+        return StandaloneMemory.shared().allocate(type, length);
     }
 
     /**

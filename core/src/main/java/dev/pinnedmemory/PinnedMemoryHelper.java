@@ -53,12 +53,11 @@ public final class PinnedMemoryHelper implements AutoCloseable {
     private static final Object SHARED_LOCK = new Object();
     private static volatile @Nullable PinnedMemoryHelper shared;
 
+    private final StandaloneMemory standalone;
     private final Allocator allocator;
-    private final BackendReport report;
     private final PinningStrategySelector selector;
     private final LeakDetectionLevel leakDetection;
     private final MemoryBudget budget;
-    private final StandaloneOwner standalone;
     private final Map<Shape, PinnedMemoryPool<?>> pools = new ConcurrentHashMap<>();
     /** Rents each pool had served at the last trim; a pool whose count did not move is idle. */
     private final Map<Shape, Long> rentsAtLastTrim = new ConcurrentHashMap<>();
@@ -92,17 +91,24 @@ public final class PinnedMemoryHelper implements AutoCloseable {
 
     PinnedMemoryHelper(BackendSelection selection, PinningStrategySelector selector, LeakDetectionLevel leakDetection,
                        MemoryBudget budget, Allocator allocator) {
-        this.allocator = allocator;
-        this.report = Objects.requireNonNull(selection, "selection").report();
+        this(new StandaloneMemory(Objects.requireNonNull(selection, "selection").report(),
+                Objects.requireNonNull(leakDetection, "leakDetection"), allocator), selector, budget);
+    }
+
+    /** A helper whose standalone buffers and pinned arrays come from {@code standalone}, as do its pools' blocks. */
+    PinnedMemoryHelper(StandaloneMemory standalone, PinningStrategySelector selector, MemoryBudget budget) {
+        this.standalone = standalone;
+        this.allocator = standalone.allocator;
         this.selector = Objects.requireNonNull(selector, "selector");
-        this.leakDetection = Objects.requireNonNull(leakDetection, "leakDetection");
+        this.leakDetection = standalone.leakDetection;
         this.budget = Objects.requireNonNull(budget, "budget");
-        this.standalone = new StandaloneOwner(leakDetection, allocator);
         allocator.reclaimer.every(POOLED_IDLE_TIMEOUT.toNanos(), this, PinnedMemoryHelper::closeIdlePools);
     }
 
     /**
      * {@return the process-wide helper on the default backend selection, created at first use}
+     * Its standalone buffers and pinned arrays are those of {@link PinnedBuffer#allocate} and
+     * {@link PinnedArray#of}: the same backend, and leaks counted here.
      *
      * @throws dev.pinnedmemory.backend.PageLockingUnavailableException when the system properties
      *     ask for a backend or page-locking that this machine cannot give (on every call, until it can)
@@ -114,7 +120,8 @@ public final class PinnedMemoryHelper implements AutoCloseable {
             synchronized (SHARED_LOCK) {
                 helper = shared;
                 if (helper == null) {
-                    helper = new PinnedMemoryHelper(PageLockingBackends.defaultSelection());
+                    helper = new PinnedMemoryHelper(StandaloneMemory.shared(), PinningStrategySelector.defaults(),
+                            MemoryBudget.unlimited());
                     shared = helper;
                 }
             }
@@ -129,7 +136,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
 
     /** {@return how the backend was chosen} */
     public BackendReport backendReport() {
-        return report;
+        return standalone.report;
     }
 
     /** {@return standalone buffers and pinned arrays from this helper that leaked (pools count their own)} */
@@ -160,10 +167,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
      * @throws PinnedMemoryException if the backend refuses the memory
      */
     public <A> PinnedArray<A> pin(A array) {
-        PinnedArray.requireArray(array);
-        ElementType<A> type = ElementType.of(array);
-        int length = type.lengthOf(array);
-        return new PinnedArray<>(array, type, allocate(type, length, "a pinned array"));
+        return standalone.pin(array);
     }
 
     /**
@@ -190,11 +194,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
      * @throws IllegalArgumentException if it is not a supported primitive array
      */
     public <A> PinnedBuffer<A> pinAndCopy(A source) {
-        PinnedArray.requireArray(source);
-        ElementType<A> type = ElementType.of(source);
-        PinnedBuffer<A> buffer = allocateUnmanaged(type, type.lengthOf(source));
-        buffer.copyFrom(source);
-        return buffer;
+        return standalone.copyOf(source);
     }
 
     /**
@@ -205,12 +205,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
      * @throws PinnedMemoryException if the backend refuses the memory
      */
     public <A> PinnedBuffer<A> allocateUnmanaged(ElementType<A> type, int length) {
-        Objects.requireNonNull(type, "type");
-        if (length < 0) {
-            throw new IllegalArgumentException("length: " + length + " (expected: >= 0)");
-        }
-        BlockAnchor anchor = allocate(type, length, "a buffer");
-        return new PinnedBuffer<>(standalone.leases(type), anchor, anchor.block.segment, length);
+        return standalone.allocate(type, length);
     }
 
     /** {@return the strategy for {@code bufferBytes} bytes reused {@code expectedReuses} times, by this helper's thresholds} */
@@ -228,16 +223,6 @@ public final class PinnedMemoryHelper implements AutoCloseable {
             pools.clear();
         }
         toClose.forEach(PinnedMemoryPool::close);
-    }
-
-    private BlockAnchor allocate(ElementType<?> type, int length, String what) {
-        long bytes = (long) length * type.byteSize();
-        BlockAnchor anchor = allocator.allocate(standalone, null, bytes, false, "pinned-memory",
-                what + " of " + length + " " + type + " elements (" + bytes + " bytes)");
-        if (leakDetection == LeakDetectionLevel.PARANOID) {
-            anchor.block.site = new Throwable("allocated here");
-        }
-        return anchor;
     }
 
     private <A> PinnedMemory<A> rentCopy(A array) {

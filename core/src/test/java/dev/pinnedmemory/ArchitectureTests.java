@@ -1,21 +1,29 @@
 package dev.pinnedmemory;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethod;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import org.junit.jupiter.api.Test;
 
+import java.util.Set;
+import java.util.TreeSet;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The core's architecture as rules: no package cycles ({@code backend} is the lowest layer, the
- * root package the API on it, {@code cuda} above both), no Spring, and no class that reaches into
- * JDK internals.
+ * root package the API on it, {@code cuda} above both), no Spring, no class that reaches into JDK
+ * internals, and the public API is what users need: the budget's reservations, the JCuda plumbing
+ * and the standalone allocation stay inside.
  */
 class ArchitectureTests {
 
@@ -60,8 +68,8 @@ class ArchitectureTests {
     void onlyTheCudaClassesShouldTouchJCuda() {
         noClasses().that().resideOutsideOfPackage("dev.pinnedmemory.cuda..")
                 .and().doNotHaveSimpleName("CudaBackend").and().doNotHaveSimpleName("CudaRuntime")
-                .and().doNotHaveSimpleName("CudaCalls").and().doNotHaveSimpleName("CudaPointers")
-                .and(com.tngtech.archunit.base.DescribedPredicate.not(JavaClass.Predicates.simpleNameStartingWith("CudaRuntime$")))
+                .and().doNotHaveSimpleName("CudaCalls").and().doNotHaveSimpleName("HostPointer")
+                .and(DescribedPredicate.not(JavaClass.Predicates.simpleNameStartingWith("CudaRuntime$")))
                 .should().dependOnClassesThat().resideInAPackage("jcuda..").check(CORE);
     }
 
@@ -74,5 +82,62 @@ class ArchitectureTests {
         noClasses().that().haveNameMatching("dev\\.pinnedmemory\\.(Resizer|WaitingRent|PoolMetrics)(\\$.*)?")
                 .should().dependOnClassesThat().haveFullyQualifiedName("dev.pinnedmemory.PoolEngine")
                 .check(CORE);
+    }
+    @Test
+    void theApiShouldLiveInTheRootTheBackendAndTheCudaPackagesOnly() {
+        Set<String> packages = new TreeSet<>();
+        CORE.forEach(type -> packages.add(type.getPackageName()));
+        assertThat(packages).containsExactly("dev.pinnedmemory", "dev.pinnedmemory.backend", "dev.pinnedmemory.cuda");
+    }
+
+    @Test
+    void theCudaSurfaceUsersTouchShouldBeOnePackage() {
+        classes().that().haveSimpleName("CudaPointers").or().haveSimpleName("CudaFence")
+                .should().resideInAPackage("dev.pinnedmemory.cuda").andShould().bePublic().check(CORE);
+        assertThat(CORE.contain("dev.pinnedmemory.cuda.CudaPointers")).isTrue();
+        assertThat(CORE.contain("dev.pinnedmemory.backend.CudaPointers")).isFalse();
+    }
+
+    @Test
+    void classesThatCallJCudaShouldNotBePublicButTheCudaSurface() {
+        classes().that(dependOnJCuda()).and().doNotHaveSimpleName("CudaPointers").and().doNotHaveSimpleName("CudaFence")
+                .should().notBePublic().check(CORE);
+    }
+
+    @Test
+    void nothingOutsideTheCudaPackageShouldTouchCudaEvents() {
+        noClasses().that().resideOutsideOfPackage("dev.pinnedmemory.cuda")
+                .should().dependOnClassesThat().haveFullyQualifiedName("jcuda.runtime.cudaEvent_t")
+                .orShould().callMethodWhere(DescribedPredicate.describe("a JCuda event call", call ->
+                        call.getTargetOwner().getName().equals("jcuda.runtime.JCuda")
+                                && call.getName().startsWith("cudaEvent")))
+                .check(CORE);
+    }
+
+    @Test
+    void theBudgetShouldOfferUsersNoMethodThatChangesAReservation() {
+        Set<String> publicMethods = new TreeSet<>();
+        for (JavaMethod method : CORE.get(MemoryBudget.class).getMethods()) {
+            if (method.getModifiers().contains(JavaModifier.PUBLIC)) {
+                publicMethods.add(method.getName());
+            }
+        }
+        assertThat(publicMethods).containsExactlyInAnyOrder("unlimited", "limitBytes", "usedBytes", "peakBytes",
+                "resetPeak", "toString");
+    }
+
+    @Test
+    void leasesAndPinnedArraysShouldNotDependOnTheHelperNorOnPools() {
+        noClasses().that().haveSimpleName("PinnedBuffer").or().haveSimpleName("PinnedArray")
+                .should().transitivelyDependOnClassesThat().haveSimpleName("PinnedMemoryHelper")
+                .check(CORE);
+        noClasses().that().haveSimpleName("PinnedBuffer").or().haveSimpleName("PinnedArray")
+                .should().dependOnClassesThat().haveSimpleName("PinnedMemoryPool")
+                .check(CORE);
+    }
+
+    private static DescribedPredicate<JavaClass> dependOnJCuda() {
+        return DescribedPredicate.describe("depend on JCuda", type -> type.getDirectDependenciesFromSelf().stream()
+                .anyMatch(dependency -> dependency.getTargetClass().getPackageName().startsWith("jcuda")));
     }
 }

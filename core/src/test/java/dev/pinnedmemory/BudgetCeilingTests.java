@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BudgetCeilingTests {
 
     private static final long LIMIT = 64 << 10;
+    private static final Reclaimer RECLAIMER = new Reclaimer("budget-ceiling-tests-reclaimer");
 
     @Test
     void rentersOnTwoPoolsAndAResizerShouldNeverTakeTheBudgetOverItsLimit() throws Exception {
@@ -122,5 +125,39 @@ class BudgetCeilingTests {
             assertThat(budget.usedBytes()).isEqualTo(48 << 10);
         }
         assertThat(budget.usedBytes()).isZero();
+    }
+
+    @Test
+    void aResizeRefusedForBudgetShouldNeverHideTheIdleBuffersFromRenters() throws Exception {
+        MemoryBudget budget = new MemoryBudget(2 * 4096);
+        try (PinnedMemoryPool<int[]> pool = Backends.pool(ElementType.INT, Backends.MLOCK, RECLAIMER, new LeakRecorder())
+                .bufferSize(1024).initialSize(1).maxSize(4).budget(budget).name("hiding").build()) {
+            PinnedBuffer<int[]> held = pool.rent();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong refused = new AtomicLong();
+            Thread resizer = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    try {
+                        pool.resize(1 << 20);
+                    } catch (MemoryBudgetExceededException expected) {
+                        refused.incrementAndGet();
+                    }
+                }
+            });
+            try {
+                // One buffer is always there for it: never refused. Goes on until the resizer was
+                // refused at least a few times while rents ran (a loaded machine may start it late).
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                for (int i = 0; i < 20_000 || (refused.get() < 10 && System.nanoTime() < deadline); i++) {
+                    pool.rent().close();
+                }
+            } finally {
+                stop.set(true);
+                resizer.join();
+            }
+            assertThat(refused.get()).isPositive();
+            assertThat(pool.bufferSize()).isEqualTo(1024);
+            held.close();
+        }
     }
 }

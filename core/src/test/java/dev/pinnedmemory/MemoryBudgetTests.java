@@ -70,4 +70,20 @@ class MemoryBudgetTests {
         assertThatThrownBy(() -> new MemoryBudget(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("limitBytes: -1 (expected: >= 0, 0 for unlimited)");
     }
+
+    @Test
+    void budgetArithmeticShouldNeitherOverflowNorGoBelowZero() {
+        MemoryBudget budget = new MemoryBudget(1000);
+        budget.reserve(100);
+        assertThat(budget.wouldFit(Long.MAX_VALUE, 0)).isFalse();
+        assertThat(budget.wouldFit(900, 0)).isTrue();
+        assertThat(budget.wouldFit(901, 0)).isFalse();
+        assertThat(budget.wouldFit(1000, Long.MAX_VALUE)).isTrue();
+        assertThatThrownBy(() -> budget.wouldFit(-5000, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> budget.release(600)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("release of 600 bytes (expected: at most the 100 bytes reserved now)");
+        assertThat(budget.usedBytes()).isEqualTo(100);
+        assertThat(budget.tryReserve(901)).isFalse();
+        assertThat(budget.usedBytes()).isEqualTo(100);
+    }
 }

@@ -151,35 +151,5 @@ class OwnershipTests {
         }
     }
 
-    @Test
-    void strictSegmentsShouldMakeAKeptSegmentThrowOnceTheLeaseEnds() {
-        try (PinnedMemoryPool<float[]> pool = PinnedMemoryPool.builder(ElementType.FLOAT).bufferSize(16).maxSize(1)
-                .strictSegments(true).backend(Backends.MLOCK).name("strict").build()) {
-            PinnedBuffer<float[]> buffer = pool.rent();
-            MemorySegment kept = buffer.segment();
-            kept.set(ValueLayout.JAVA_FLOAT, 0, 1f);
-            long address = buffer.address();
-            buffer.close();
-            assertThatThrownBy(() -> kept.set(ValueLayout.JAVA_FLOAT, 0, 42f)).isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> kept.get(ValueLayout.JAVA_FLOAT, 0)).isInstanceOf(IllegalStateException.class);
-            try (PinnedBuffer<float[]> next = pool.rent()) {
-                assertThat(next.address()).as("the same memory, under a new scope").isEqualTo(address);
-                assertThat(next.segment().get(ValueLayout.JAVA_FLOAT, 0)).isZero();
-                next.segment().set(ValueLayout.JAVA_FLOAT, 0, 7f);
-                assertThat(next.toArray()[0]).isEqualTo(7f);
-            }
-        }
-    }
 
-    @Test
-    void strictSegmentsShouldScopeAShorterLeaseToItsOwnLength() {
-        try (PinnedMemoryPool<int[]> pool = PinnedMemoryPool.builder(ElementType.INT).bufferSize(64).minBufferSize(8)
-                .strictSegments(true).backend(Backends.MLOCK).name("strict-classes").build();
-             PinnedBuffer<int[]> buffer = pool.rent(10)) {
-            assertThat(buffer.length()).isEqualTo(10);
-            assertThat(buffer.segment().byteSize()).isEqualTo(40);
-            assertThatThrownBy(() -> buffer.segment().getAtIndex(ValueLayout.JAVA_INT, 10))
-                    .isInstanceOf(IndexOutOfBoundsException.class);
-        }
-    }
 }

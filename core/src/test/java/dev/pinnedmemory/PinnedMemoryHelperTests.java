@@ -3,11 +3,18 @@ package dev.pinnedmemory;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PinnedMemoryHelperTests {
+
+    private static final Reclaimer RECLAIMER = new Reclaimer("helper-tests-reclaimer");
 
     @Test
     void eachStrategyShouldGiveTheMemoryItPromises() {
@@ -94,5 +101,39 @@ class PinnedMemoryHelperTests {
         assertThat(ElementType.values()).hasSize(7);
         assertThat(ElementType.CHAR.byteSize()).isEqualTo(2);
         assertThat(ElementType.FLOAT.configName()).isEqualTo("float");
+    }
+
+    @Test
+    void theHelpersTrimShouldLeavePoolsWithBuffersOutAlone() {
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Logger log = Logger.getLogger(PinnedMemoryPool.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord logRecord) {
+                warnings.add(logRecord);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try (PinnedMemoryHelper helper = Backends.helper(Backends.MLOCK, RECLAIMER)) {
+            PinnedMemory<int[]> kept = helper.pin(new int[2048], PinningStrategy.POOLED);
+            helper.closeIdlePools();
+            helper.closeIdlePools();
+            helper.closeIdlePools();
+            assertThat(kept.isPinned()).isTrue();
+            assertThat(warnings).extracting(LogRecord::getMessage).noneMatch(m -> m.contains("still rented"));
+            kept.close();
+            helper.closeIdlePools();
+            helper.closeIdlePools();
+        } finally {
+            log.removeHandler(capture);
+        }
     }
 }

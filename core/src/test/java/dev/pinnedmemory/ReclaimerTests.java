@@ -160,4 +160,20 @@ class ReclaimerTests {
         }
         assertThat(owner).isNotNull();
     }
+
+    @Test
+    void aWakeUpForTheFencePollerShouldSurviveARentThatReclaimsMemoryItself() throws Exception {
+        Reclaimer reclaimer = new Reclaimer("stolen-wake-reclaimer");
+        try (PinnedMemoryPool<int[]> pool = Backends.pool(ElementType.INT, Backends.MLOCK, reclaimer, new LeakRecorder())
+                .bufferSize(256).name("woken").build()) {
+            assertThat(reclaimer.awaitIdle(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Void> copy = new CompletableFuture<>();
+            pool.rent().closeAfter(TransferFence.of(copy));   // queues a wake-up for the fence poller
+            reclaimer.drainNow();                            // what a renter refused for budget does
+            copy.complete(null);
+            long start = System.nanoTime();
+            TransferFenceTests.awaitFenced(pool, 0);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
 }

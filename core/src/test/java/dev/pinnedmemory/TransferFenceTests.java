@@ -184,4 +184,33 @@ class TransferFenceTests {
         }
         assertThat(pool.stats().fenced()).isEqualTo(fenced);
     }
+
+    @Test
+    void aFenceThatThrowsAnErrorAtCloseAfterShouldKeepItsMemoryHeldNotLeakIt() throws Exception {
+        LeakRecorder leaks = new LeakRecorder();
+        CountingBackend backend = new CountingBackend(Backends.MLOCK);
+        AtomicBoolean broken = new AtomicBoolean(true);
+        try (PinnedMemoryPool<int[]> pool = Backends.pool(ElementType.INT, backend, RECLAIMER, leaks).bufferSize(256)
+                .name("erroring-fence").build()) {
+            PinnedBuffer<int[]> buffer = pool.rent();
+            buffer.fill(7);
+            MemorySegment inFlight = buffer.segment();
+            buffer.closeAfter(() -> {
+                if (broken.get()) {
+                    throw new AssertionError("injected: a native library failed to load");
+                }
+                return true;
+            });
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+            }
+            assertThat(pool.stats().fenced()).isEqualTo(1);
+            assertThat(backend.liveBlocks()).isEqualTo(1);
+            assertThat(inFlight.getAtIndex(ValueLayout.JAVA_INT, 255)).isEqualTo(7);
+            broken.set(false);
+            TransferFenceTests.awaitFenced(pool, 0);
+            assertThat(pool.stats().idle()).isEqualTo(1);
+        }
+        assertThat(leaks.reports).isEmpty();
+    }
 }

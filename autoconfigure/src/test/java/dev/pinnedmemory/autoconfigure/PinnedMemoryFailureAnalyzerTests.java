@@ -3,10 +3,12 @@ package dev.pinnedmemory.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.MemoryBudgetExceededException;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.backend.PageLockingBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -83,7 +85,11 @@ class PinnedMemoryFailureAnalyzerTests {
     @Test
     void analyzeBudgetExceededShouldNameMaxTotalSize() {
         MemoryBudget budget = new MemoryBudget(1024);
-        MemoryBudgetExceededException over = catchThrowableOfType(() -> budget.reserve(4096));
+        MemoryBudgetExceededException over;
+        try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).name("loader").bufferSize(4096)
+                .backend(PageLockingBackends.unlocked()).budget(budget).build()) {
+            over = catchThrowableOfType(pool::rent);
+        }
         FailureAnalysis analysis = this.analyzer.analyze(new BeanCreationException("loader", "failed", over));
         assertThat(analysis.getDescription()).contains("'pinned-memory.max-total-size'").contains("requested 4096 bytes");
         assertThat(analysis.getAction()).contains("raise pinned-memory.max-total-size to at least 4096B")

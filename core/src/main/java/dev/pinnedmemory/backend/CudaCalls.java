@@ -6,19 +6,20 @@ import jcuda.runtime.cudaError;
 import java.util.function.IntSupplier;
 
 /**
- * Small helpers for JCuda runtime calls, shared by the {@code cuda} backend and
- * {@link dev.pinnedmemory.cuda.CudaFence}: a call's return code also when JCuda's process-wide
- * exception switch is on ({@code JCuda.setExceptionsEnabled(true)} makes a failing call throw
- * {@code jcuda.CudaException} instead), the name of a code, and a call made with a given device
- * current. Needs JCuda on the class path. Stateless; thread-safe.
+ * Small helpers for the {@code cuda} backends' JCuda runtime calls: a call's return code also when
+ * JCuda's process-wide exception switch is on ({@code JCuda.setExceptionsEnabled(true)} makes a
+ * failing call throw {@code jcuda.CudaException} instead), the name of a code, and a call made with
+ * a given device current. {@code dev.pinnedmemory.cuda} keeps its own package-private copy for the
+ * fence's event calls, so neither package exposes JCuda plumbing. Needs JCuda on the class path.
+ * Stateless; thread-safe.
  */
-public final class CudaCalls {
+final class CudaCalls {
 
     private CudaCalls() {
     }
 
     /** {@return the code {@code call} returned, or the code of the {@code jcuda.CudaException} it threw} */
-    public static int call(IntSupplier call) {
+    static int call(IntSupplier call) {
         try {
             return call.getAsInt();
         } catch (jcuda.CudaException e) {
@@ -27,7 +28,7 @@ public final class CudaCalls {
     }
 
     /** {@return a code's name and number, e.g. {@code cudaErrorInsufficientDriver (35)}} */
-    public static String errorName(int code) {
+    static String errorName(int code) {
         String name;
         try {
             name = cudaError.stringFor(code);
@@ -42,7 +43,7 @@ public final class CudaCalls {
      *
      * @throws BackendException naming {@code cudaGetDevice} when it fails
      */
-    public static int currentDevice() {
+    static int currentDevice() {
         int[] device = new int[1];
         int code = call(() -> JCuda.cudaGetDevice(device));
         if (code != cudaError.cudaSuccess) {
@@ -57,7 +58,7 @@ public final class CudaCalls {
      *
      * @return the code {@code call} returned, or the code of a failed {@code cudaSetDevice}
      */
-    public static int onDevice(int device, IntSupplier call) {
+    static int onDevice(int device, IntSupplier call) {
         int[] previous = new int[1];
         int code = call(() -> JCuda.cudaGetDevice(previous));
         if (code != cudaError.cudaSuccess) {

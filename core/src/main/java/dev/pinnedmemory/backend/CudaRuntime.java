@@ -4,7 +4,6 @@ import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaDeviceProp;
 import jcuda.runtime.cudaError;
 
-import java.lang.foreign.MemorySegment;
 
 import org.jspecify.annotations.Nullable;
 
@@ -57,7 +56,7 @@ final class CudaRuntime {
      * @param flags {@code cudaHostAllocPortable}, optionally or-ed with {@code cudaHostAllocWriteCombined}
      */
     static long hostAlloc(long bytes, int flags) {
-        CudaPointers pointer = CudaPointers.empty();
+        HostPointer pointer = HostPointer.empty();
         int code = CudaCalls.call(() -> JCuda.cudaHostAlloc(pointer, bytes, flags));
         if (code != cudaError.cudaSuccess) {
             throw new BackendException("cudaHostAlloc of " + Sizes.bytes(bytes) + " failed: " + CudaCalls.errorName(code), bytes);
@@ -73,7 +72,7 @@ final class CudaRuntime {
      * @throws BackendException naming {@code cudaFreeHost} when the driver refuses
      */
     static void freeHost(long address, int device) {
-        int code = CudaCalls.onDevice(device, () -> JCuda.cudaFreeHost(CudaPointers.to(MemorySegment.ofAddress(address))));
+        int code = CudaCalls.onDevice(device, () -> JCuda.cudaFreeHost(HostPointer.at(address)));
         if (code != cudaError.cudaSuccess) {
             throw new BackendException("cudaFreeHost on device " + device + " failed: " + CudaCalls.errorName(code), 0);
         }
@@ -87,7 +86,7 @@ final class CudaRuntime {
      * @throws BackendException naming {@code cudaHostRegister}, the size and the CUDA error
      */
     static void hostRegister(long address, long bytes) {
-        int code = CudaCalls.call(() -> JCuda.cudaHostRegister(CudaPointers.to(MemorySegment.ofAddress(address)), bytes,
+        int code = CudaCalls.call(() -> JCuda.cudaHostRegister(HostPointer.at(address), bytes,
                 JCuda.cudaHostRegisterPortable));
         if (code != cudaError.cudaSuccess) {
             throw new BackendException("cudaHostRegister of " + Sizes.bytes(bytes) + " refused: " + CudaCalls.errorName(code),
@@ -100,12 +99,12 @@ final class CudaRuntime {
      * current, called with that device current}
      */
     static int hostUnregister(long address, int device) {
-        return CudaCalls.onDevice(device, () -> JCuda.cudaHostUnregister(CudaPointers.to(MemorySegment.ofAddress(address))));
+        return CudaCalls.onDevice(device, () -> JCuda.cudaHostUnregister(HostPointer.at(address)));
     }
 
     /** {@return the code of {@code cudaHostUnregister} called with whatever device is current} */
     static int hostUnregisterHere(long address) {
-        return CudaCalls.call(() -> JCuda.cudaHostUnregister(CudaPointers.to(MemorySegment.ofAddress(address))));
+        return CudaCalls.call(() -> JCuda.cudaHostUnregister(HostPointer.at(address)));
     }
 
     /** {@return the PCI bus id of the calling thread's current device, e.g. {@code 0000:3b:00.0}, or null with no device} */

@@ -2,8 +2,6 @@ package dev.pinnedmemory.cuda;
 
 import dev.pinnedmemory.PinnedMemoryException;
 import dev.pinnedmemory.TransferFence;
-import dev.pinnedmemory.backend.BackendException;
-import dev.pinnedmemory.backend.CudaCalls;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaError;
 import jcuda.runtime.cudaEvent_t;
@@ -56,7 +54,7 @@ public final class CudaFence implements TransferFence {
         int device;
         try {
             device = CudaCalls.currentDevice();
-        } catch (BackendException e) {
+        } catch (PinnedMemoryException e) {
             throw new PinnedMemoryException("CudaFence.record: " + e.getMessage(), 0, e);
         }
         cudaEvent_t event = new cudaEvent_t();

@@ -1,5 +1,6 @@
 /**
- * CUDA integration above the pools: {@link dev.pinnedmemory.cuda.CudaFence}, a transfer fence
+ * The CUDA surface users touch: {@link dev.pinnedmemory.cuda.CudaPointers}, JCuda pointers to pinned
+ * segments for {@code cudaMemcpy}, and {@link dev.pinnedmemory.cuda.CudaFence}, a transfer fence
  * backed by a CUDA event, for {@link dev.pinnedmemory.PinnedBuffer#closeAfter}. Needs JCuda on the
  * class path (the starter brings it); loaded only when used.
  */

@@ -3,6 +3,7 @@ package dev.pinnedmemory.backend;
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.cuda.CudaPointers;
 import jcuda.Pointer;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaMemcpyKind;

@@ -5,7 +5,6 @@ import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.BackendSelection;
-import dev.pinnedmemory.backend.CudaPointers;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import jcuda.Pointer;
 import jcuda.runtime.JCuda;

@@ -2,7 +2,6 @@ package dev.pinnedmemory.cuda;
 
 import dev.pinnedmemory.PinnedMemoryException;
 import dev.pinnedmemory.backend.BackendKind;
-import dev.pinnedmemory.backend.CudaCalls;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaError;

@@ -7,7 +7,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryHelper;
-import dev.pinnedmemory.backend.CudaPointers;
+import dev.pinnedmemory.cuda.CudaPointers;
 import jcuda.Pointer;
 
 import org.springframework.http.HttpStatus;

@@ -2,7 +2,6 @@ package dev.pinnedmemory.benchmarks.gpu;
 
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.BackendReport;
-import dev.pinnedmemory.backend.CudaCalls;
 import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import dev.pinnedmemory.backend.PageLockingUnavailableException;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -65,12 +65,12 @@ final class MachineFacts {
         }
         try {
             int[] version = new int[1];
-            cuda.put("runtimeVersion", CudaCalls.call(() -> JCuda.cudaRuntimeGetVersion(version)) == 0 ? version[0] : null);
+            cuda.put("runtimeVersion", code(() -> JCuda.cudaRuntimeGetVersion(version)) == 0 ? version[0] : null);
             version[0] = 0;
-            cuda.put("driverApiVersion", CudaCalls.call(() -> JCuda.cudaDriverGetVersion(version)) == 0 ? version[0] : null);
+            cuda.put("driverApiVersion", code(() -> JCuda.cudaDriverGetVersion(version)) == 0 ? version[0] : null);
             if (problem == null) {
                 String[] busId = new String[1];
-                if (CudaCalls.call(() -> JCuda.cudaDeviceGetPCIBusId(busId, 64, 0)) == 0 && busId[0] != null) {
+                if (code(() -> JCuda.cudaDeviceGetPCIBusId(busId, 64, 0)) == 0 && busId[0] != null) {
                     cuda.put("pciBusId", busId[0].trim());
                     cuda.put("deviceNumaNode", NumaTopology.system().nodeOfPciDevice(busId[0].trim()));
                 }
@@ -79,6 +79,15 @@ final class MachineFacts {
             cuda.put("versions", "unavailable: " + e);
         }
         return problem == null ? null : "no CUDA device: " + problem;
+    }
+
+    /** {@return the code {@code call} returned, or -1 when JCuda threw (its exceptions may be switched on)} */
+    private static int code(IntSupplier call) {
+        try {
+            return call.getAsInt();
+        } catch (jcuda.CudaException e) {
+            return -1;
+        }
     }
 
     private static Map<String, Object> nvidiaSmi() {

@@ -41,33 +41,55 @@ final class Allocator {
     }
 
     /**
-     * Reserves {@code bytes} from {@code budget} and allocates them.
+     * Reserves a buffer of {@code sizeClass} from {@code budget} and allocates it for a pool.
      *
      * @param who for the message, e.g. {@code pool 'frames'}
-     * @param what for the message, e.g. {@code a buffer of 1024 FLOAT elements (4096 bytes)}
-     * @return the new block's anchor, or null when the budget refused (nothing was allocated)
+     * @return the new block's anchor, with the pool's entry for it, or null when the budget refused
+     *         (nothing was allocated)
      * @throws PinnedMemoryException when the backend refused; the reservation is released
      */
-    @Nullable BlockAnchor tryAllocate(NativeBlock.Owner owner, @Nullable SizeClass sizeClass, long bytes,
-                                      MemoryBudget budget, boolean writeCombined, String who, String what) {
-        if (!budget.tryReserve(bytes)) {
+    @Nullable BlockAnchor tryAllocate(PoolBooks books, SizeClass sizeClass, MemoryBudget budget, boolean writeCombined,
+                                      String who) {
+        if (!budget.tryReserve(sizeClass.bytes)) {
             return null;
         }
         try {
-            return allocate(owner, sizeClass, bytes, writeCombined, who, what);
+            return allocate(books, sizeClass, writeCombined, who);
         } catch (RuntimeException | Error e) {
-            budget.release(bytes);
+            budget.release(sizeClass.bytes);
             throw e;
         }
     }
 
     /**
-     * Allocates {@code bytes} that the caller has already reserved (or that belong to no budget).
+     * Allocates a buffer of {@code sizeClass} for a pool, whose bytes the caller has already reserved.
      *
      * @throws PinnedMemoryException when the backend refused; nothing was allocated
      */
-    BlockAnchor allocate(NativeBlock.Owner owner, @Nullable SizeClass sizeClass, long bytes, boolean writeCombined,
-                         String who, String what) {
+    BlockAnchor allocate(PoolBooks books, SizeClass sizeClass, boolean writeCombined, String who) {
+        PoolEntry entry = new PoolEntry(books, sizeClass,
+                owner -> block(owner, sizeClass.bytes, writeCombined, who, sizeClass.description));
+        return anchor(entry.block, entry);
+    }
+
+    /**
+     * Allocates {@code bytes} of standalone memory (no pool, no budget), owned by {@code owner}.
+     *
+     * @param what for the message, e.g. {@code a buffer of 1024 FLOAT elements (4096 bytes)}
+     * @throws PinnedMemoryException when the backend refused; nothing was allocated
+     */
+    BlockAnchor allocate(NativeBlock.Owner owner, long bytes, boolean writeCombined, String who, String what) {
+        return anchor(block(owner, bytes, writeCombined, who, what), null);
+    }
+
+    private static BlockAnchor anchor(NativeBlock block, @Nullable PoolEntry entry) {
+        BlockAnchor anchor = new BlockAnchor(block, entry);
+        block.owner.allocated(block);
+        LeakDetector.CLEANER.register(anchor, block);
+        return anchor;
+    }
+
+    private NativeBlock block(NativeBlock.Owner owner, long bytes, boolean writeCombined, String who, String what) {
         Arena shared = Arena.ofShared();
         // Backends that keep the memory until the arena closes free it there: time that close.
         Arena arena = backend.releasesMemoryOnDecommit() ? shared
@@ -81,12 +103,7 @@ final class Allocator {
             throw new PinnedMemoryException(who + " could not allocate " + what + " from backend '" + backend.name()
                     + "': " + e.getMessage(), bytes, e);
         }
-        NativeBlock block = new NativeBlock(arena, backend, reclaimer, segment, owner, sizeClass,
-                what + " from " + who);
-        BlockAnchor anchor = new BlockAnchor(block);
         owner.timed(true, clock.getAsLong() - start);
-        owner.allocated(block);
-        LeakDetector.CLEANER.register(anchor, block);
-        return anchor;
+        return new NativeBlock(arena, backend, reclaimer, segment, owner, what + " from " + who);
     }
 }

@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What every holder of a block holds: an idle slot, the lease (the {@link PinnedBuffer} or
  * {@link PinnedArray}) that has it, or the queue of blocks waiting on a fence. The
@@ -11,8 +13,26 @@ package dev.pinnedmemory;
 final class BlockAnchor {
 
     final NativeBlock block;
+    /** The pool's entry for the block; null for standalone memory. */
+    final @Nullable PoolEntry entry;
 
-    BlockAnchor(NativeBlock block) {
+    BlockAnchor(NativeBlock block, @Nullable PoolEntry entry) {
         this.block = block;
+        this.entry = entry;
+    }
+
+    /** {@return the pool's entry for the block} Only a pool's code asks, for its own blocks. */
+    PoolEntry entry() {
+        PoolEntry pooled = entry;
+        if (pooled == null) {
+            throw new IllegalStateException(block.description + " belongs to no pool");
+        }
+        return pooled;
+    }
+
+    /** {@return where the block was last rented (a pool's) or allocated (standalone); PARANOID only} */
+    @Nullable Throwable site() {
+        PoolEntry pooled = entry;
+        return pooled != null ? pooled.rentSite : block.allocationSite;
     }
 }

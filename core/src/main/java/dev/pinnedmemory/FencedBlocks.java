@@ -165,7 +165,7 @@ final class FencedBlocks {
         entry.stuck = true;
         stuck.increment();
         NativeBlock block = entry.anchor.block;
-        Throwable site = block.site;
+        Throwable site = entry.anchor.site();
         String message = "pinned-memory: a transfer fence of " + owner + " has been pending for "
                 + String.format("%.3f", ageNanos / 1e9) + " s (fence-warn-after: "
                 + String.format("%.3f", warnAfterNanos / 1e9) + " s); its buffer of " + block.bytes

@@ -42,8 +42,8 @@ final class IdleZeroing {
      * {@return whether the background may zero {@code block} for the next renter} Read by its holder
      * before it puts it back; again, under the claim, by the background.
      */
-    boolean wanted(NativeBlock block) {
-        return block.dirtyBytes > 0 && (strictSegments || !block.exposed);
+    boolean wanted(PoolEntry entry) {
+        return entry.dirtyBytes > 0 && (strictSegments || !entry.exposed);
     }
 
     /**
@@ -51,12 +51,13 @@ final class IdleZeroing {
      * what a segment kept by an earlier holder wrote after it returned (such a block is never zeroed
      * in the background). Called by the renter, which holds the block alone.
      */
-    static void beforeRent(NativeBlock block, long asked) {
-        long dirty = block.dirtyBytes;
+    static void beforeRent(PoolEntry entry, long asked) {
+        long dirty = entry.dirtyBytes;
         if (dirty > 0) {
+            NativeBlock block = entry.block;
             (dirty >= block.bytes && asked >= block.bytes ? block.segment
                     : block.segment.asSlice(0, Math.min(dirty, asked))).fill((byte) 0);
-            block.dirtyBytes = dirty > asked ? dirty : 0;
+            entry.dirtyBytes = dirty > asked ? dirty : 0;
         }
     }
 
@@ -93,11 +94,11 @@ final class IdleZeroing {
             IdleSlots<BlockAnchor> idle = sizeClass.idle;
             for (int i = 0; i < idle.capacity(); i++) {
                 BlockAnchor anchor = idle.peek(i);
-                if (anchor == null || !wanted(anchor.block)) {
+                if (anchor == null || !wanted(anchor.entry())) {
                     continue;   // a racy read of another holder's fields: only a hint, checked again under the claim
                 }
                 long chunk;
-                while ((chunk = zeroChunk(anchor.block)) > 0) {
+                while ((chunk = zeroChunk(anchor.entry())) > 0) {
                     zeroed += chunk;
                     if (System.nanoTime() - deadline > 0) {
                         requested = true;   // the rest in the next slice
@@ -110,18 +111,19 @@ final class IdleZeroing {
     }
 
     /** Zeroes the last chunk of the dirty prefix; {@return its bytes, 0 when nothing was left or the block is not idle} */
-    private long zeroChunk(NativeBlock block) {
+    private long zeroChunk(PoolEntry entry) {
+        NativeBlock block = entry.block;
         if (!block.startCleaning()) {
             return 0;   // rented, or being freed: its next return asks again
         }
         try {
-            long dirty = block.dirtyBytes;
-            if (!wanted(block)) {
+            long dirty = entry.dirtyBytes;
+            if (!wanted(entry)) {
                 return 0;
             }
             long from = Math.max(0, dirty - CHUNK_BYTES);
             block.segment.asSlice(from, dirty - from).fill((byte) 0);
-            block.dirtyBytes = from;
+            entry.dirtyBytes = from;
             return dirty - from;
         } finally {
             block.endCleaning();

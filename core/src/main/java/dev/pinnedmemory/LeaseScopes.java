@@ -6,7 +6,7 @@ import java.lang.foreign.Arena;
  * The scopes of strict leases ({@code strictSegments}): each lease's segment lives in an arena of
  * its own, closed when the lease ends so a kept segment throws. A native call that still holds the
  * segment keeps the arena acquired; then the block is held like fenced memory until the call lets
- * go, never freed or rented under it. Stateless; thread-safe (one closer at a time per block: the
+ * go, never freed or rented under it. Stateless; thread-safe (one closer at a time per entry: the
  * lease's end or the fence collector).
  */
 final class LeaseScopes {
@@ -15,8 +15,8 @@ final class LeaseScopes {
     }
 
     /** Closes a strict lease's scope; {@return false while a native call still holds it} */
-    static boolean close(NativeBlock block) {
-        Arena scope = block.leaseArena;
+    static boolean close(PoolEntry entry) {
+        Arena scope = entry.leaseArena;
         if (scope == null) {
             return true;
         }
@@ -27,16 +27,16 @@ final class LeaseScopes {
         } catch (IllegalStateException stillAcquired) {
             return false;
         }
-        block.leaseArena = null;
+        entry.leaseArena = null;
         return true;
     }
 
     /** {@return a fence complete once {@code transfer} is and the lease's scope could be closed} */
-    static TransferFence afterTransfer(TransferFence transfer, NativeBlock block) {
+    static TransferFence afterTransfer(TransferFence transfer, PoolEntry entry) {
         return new TransferFence() {
             @Override
             public boolean isComplete() {
-                return transfer.isComplete() && LeaseScopes.close(block);
+                return transfer.isComplete() && LeaseScopes.close(entry);
             }
 
             @Override

@@ -15,14 +15,17 @@ import org.jspecify.annotations.Nullable;
  * background thread zeroing it, see {@link IdleZeroing}), and any state but {@code CLEANING}
  * {@code -> FREED} (a free waits for a cleaning step to end, at most one chunk). Also
  * the {@link java.lang.ref.Cleaner} action for its {@link BlockAnchor}, so it never refers to the
- * anchor, to a lease or to a pool facade: when nobody holds the anchor any more, this frees the
+ * anchor, to a lease or to a pool: when nobody holds the anchor any more, this frees the
  * memory, and a block that was {@code IN_USE} then is a leak.
  *
- * <p>Owned by its {@link Owner} (a pool's books, or the standalone owner), which it tells when it
- * was freed or leaked. Thread-safe: state changes are atomic; the counters are written only by
- * the thread that holds the block.
+ * <p>It knows nothing of pools: what a pool keeps about an allocation (size class, idle slot,
+ * counters, dirty extent, rent site, lease scope, budget hand-over) is in the pool's
+ * {@link PoolEntry}, which is then this block's {@link Owner}. Standalone memory has no entry.
+ *
+ * <p>Owned by its {@link Owner} (a pool's entry, or the standalone owner), which it tells when it
+ * was freed or leaked. Thread-safe: state changes are atomic.
  */
-final class NativeBlock extends PaddedState.Padded implements Runnable {
+final class NativeBlock extends PaddedState.Block implements Runnable {
 
     static final int IN_USE = 0;
     static final int IDLE = 1;
@@ -32,23 +35,16 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     static final int CLEANING = 4;
 
     private static final VarHandle STATE;
-    private static final VarHandle RENTS;
-    private static final VarHandle RETURNS;
-    private static final VarHandle ASKED;
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(PaddedState.Field.class, "state", int.class);
-            RENTS = lookup.findVarHandle(PaddedState.Field.class, "rents", long.class);
-            RETURNS = lookup.findVarHandle(PaddedState.Field.class, "returns", long.class);
-            ASKED = lookup.findVarHandle(PaddedState.Field.class, "askedBytes", long.class);
+            STATE = MethodHandles.lookup().findVarHandle(PaddedState.BlockFields.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Who is told when a block is allocated, freed or leaks: a pool's books, or the standalone owner. */
+    /** Who is told when a block is allocated, freed or leaks: a pool's entry for it, or the standalone owner. */
     interface Owner {
         void allocated(NativeBlock block);
 
@@ -63,6 +59,14 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
          */
         default void timed(boolean allocation, long nanos) {
         }
+
+        /**
+         * {@return a scope the owner opened over this memory (a strict lease's), to be closed with it,
+         * or null} Called once, by the free; the owner forgets it.
+         */
+        default @Nullable Arena detachScope() {
+            return null;
+        }
     }
 
     private final Arena arena;
@@ -71,32 +75,18 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
     final MemorySegment segment;
     final long bytes;
     final Owner owner;
-    /** The size class it belongs to; null for standalone memory. */
-    final @Nullable SizeClass sizeClass;
     final String description;
-    /** Where it was allocated or last rented; PARANOID only. */
-    volatile @Nullable Throwable site;
-    /** Strict segments only: the scope of the current lease's segment, closed when the lease ends. */
-    volatile @Nullable Arena leaseArena;
-    /** Set by a resize that keeps this block's budget bytes for the new buffers instead of releasing them. */
-    volatile boolean budgetTransferred;
-    /**
-     * Whether a lease ever handed out this block's own segment ({@code segment()} of a pool without
-     * strict segments). Such a segment may be kept and written after its lease ended, at any time,
-     * so such a block is never certified clean in the background: it is zeroed at every rent, as far
-     * as the renter sees. Written only by the block's holder, before it hands the block on; never reset.
-     */
-    boolean exposed;
+    /** Where standalone memory was allocated; PARANOID only (a pool's entry keeps its rent site). */
+    volatile @Nullable Throwable allocationSite;
 
     NativeBlock(Arena arena, PageLockingBackend backend, Reclaimer reclaimer, MemorySegment segment, Owner owner,
-                @Nullable SizeClass sizeClass, String description) {
+                String description) {
         this.arena = arena;
         this.backend = backend;
         this.reclaimer = reclaimer;
         this.segment = segment;
         this.bytes = segment.byteSize();
         this.owner = owner;
-        this.sizeClass = sizeClass;
         this.description = description;
     }
 
@@ -160,29 +150,6 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
         return STATE.compareAndSet(this, from, to);
     }
 
-    /** Counts a lease of {@code asked} bytes; only the renter calls it. */
-    void countRent(long asked) {
-        RENTS.setOpaque(this, (long) RENTS.getOpaque(this) + 1);
-        ASKED.setOpaque(this, (long) ASKED.getOpaque(this) + asked);
-    }
-
-    /** Counts the end of a lease; only the returner calls it, before it hands the block on. */
-    void countReturn() {
-        RETURNS.setOpaque(this, (long) RETURNS.getOpaque(this) + 1);
-    }
-
-    long rentCount() {
-        return (long) RENTS.getOpaque(this);
-    }
-
-    long returnCount() {
-        return (long) RETURNS.getOpaque(this);
-    }
-
-    long askedByteCount() {
-        return (long) ASKED.getOpaque(this);
-    }
-
     /** Frees the memory if no one has; the arena is closed by the {@link Reclaimer}. {@return whether this call freed it} */
     boolean free() {
         return free(false);
@@ -221,8 +188,7 @@ final class NativeBlock extends PaddedState.Padded implements Runnable {
             // The backend gave memory and locks back here; others do in the arena's close (timed there).
             owner.timed(false, System.nanoTime() - start);
         }
-        Arena lease = leaseArena;
-        leaseArena = null;
+        Arena lease = owner.detachScope();
         if (released) {
             owner.freed(this);
         }

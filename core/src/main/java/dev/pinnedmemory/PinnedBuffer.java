@@ -95,8 +95,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     @Override
     public MemorySegment segment() {
         BlockAnchor held = held();
-        if (!held.block.exposed) {
-            held.block.exposed = true;   // it may be kept past the lease: its block is then zeroed at every rent
+        PoolEntry entry = held.entry;
+        if (entry != null && !entry.exposed) {
+            entry.exposed = true;   // it may be kept past the lease: its block is then zeroed at every rent
         }
         Reference.reachabilityFence(held);
         return segment;
@@ -394,7 +395,8 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         return (BlockAnchor) ANCHOR.getAndSet(this, null);
     }
 
-    private BlockAnchor held() {
+    /** {@return the block while this lease lasts; throws IllegalStateException once it ended} */
+    BlockAnchor held() {
         BlockAnchor held = (BlockAnchor) ANCHOR.getAcquire(this);
         if (held == null) {
             throw new IllegalStateException(closedMessage() + " and may not be used");

@@ -9,17 +9,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
 /**
- * A pool's accounting: every block it holds (idle, rented or fenced), the pinned bytes, the
- * counters, and the sums that {@link PoolStats} and {@link PoolMetrics} read. As the blocks' owner
- * it is told when one is allocated, freed (it then releases the block's budget bytes, unless a
- * resize kept them) or leaked.
+ * A pool's accounting: the entry of every block it holds (idle, rented or fenced), the pinned bytes,
+ * the counters, and the sums that {@link PoolStats} and {@link PoolMetrics} read. Each
+ * {@link PoolEntry}, as its block's owner, tells it when the block is allocated, freed (it then
+ * releases the block's budget bytes, unless a resize kept them) or leaked.
  *
- * <p>Rents, returns and asked bytes are counted by each block's holder on the block itself, so
- * sums walk the live blocks and add what freed blocks left behind; a block is folded in under the
+ * <p>Rents, returns and asked bytes are counted by each entry's holder on the entry itself, so
+ * sums walk the live entries and add what freed ones left behind; an entry is folded in under the
  * same lock the sums take, so it is never counted twice or not at all. Exact when the pool is
  * quiet; under load a block in the middle of a rent or return can be off by one. Thread-safe.
  */
-final class PoolBooks implements NativeBlock.Owner {
+final class PoolBooks {
 
     /** Sums over a set of blocks; {@code classRents} etc. per size class of one shape. */
     record Sums(long rents, long returns, long misses, long leaks, long askedBytes, long backingBytes,
@@ -30,7 +30,7 @@ final class PoolBooks implements NativeBlock.Owner {
     private final MemoryBudget budget;
     private final LeakReporter reporter;
     private final LeakDetectionLevel level;
-    private final Set<NativeBlock> live = ConcurrentHashMap.newKeySet();
+    private final Set<PoolEntry> live = ConcurrentHashMap.newKeySet();
     private final PoolCounters counters = new PoolCounters();
     private final WaitCounters waits = new WaitCounters();
     private final AtomicLong pinnedBytes = new AtomicLong();
@@ -49,15 +49,15 @@ final class PoolBooks implements NativeBlock.Owner {
         this.level = level;
     }
 
-    @Override
-    public void allocated(NativeBlock block) {
-        live.add(block);
-        long held = pinnedBytes.addAndGet(block.bytes);
+    /** An entry's block was allocated. */
+    void allocated(PoolEntry entry) {
+        live.add(entry);
+        long held = pinnedBytes.addAndGet(entry.block.bytes);
         peakPinnedBytes.accumulateAndGet(held, Math::max);
     }
 
-    @Override
-    public void timed(boolean allocation, long nanos) {
+    /** The backend took {@code nanos} to allocate a block ({@code allocation}) or to give one back. */
+    void timed(boolean allocation, long nanos) {
         (allocation ? allocations : frees).record(nanos);
     }
 
@@ -137,28 +137,24 @@ final class PoolBooks implements NativeBlock.Owner {
         frees.resetMax();
     }
 
-    @Override
-    public void freed(NativeBlock block) {
+    /** An entry's block was freed (exactly once): fold its counts in, release its bytes. */
+    void freed(PoolEntry entry) {
         synchronized (live) {
-            counters.fold(block);
-            if (block.sizeClass != null) {
-                block.sizeClass.counters.fold(block);
-            }
-            live.remove(block);
+            counters.fold(entry);
+            entry.sizeClass.counters.fold(entry);
+            live.remove(entry);
         }
-        pinnedBytes.addAndGet(-block.bytes);
-        if (!block.budgetTransferred) {
-            budget.release(block.bytes);
+        pinnedBytes.addAndGet(-entry.block.bytes);
+        if (!entry.budgetTransferred) {
+            budget.release(entry.block.bytes);
         }
     }
 
-    @Override
-    public void leaked(NativeBlock block) {
+    /** An entry's block became unreachable while rented. */
+    void leaked(PoolEntry entry) {
         counters.leaks.increment();
-        if (block.sizeClass != null) {
-            block.sizeClass.counters.leaks.increment();
-        }
-        reporter.leaked(level, block.description, block.site);
+        entry.sizeClass.counters.leaks.increment();
+        reporter.leaked(level, entry.block.description, entry.rentSite);
     }
 
     /** {@return the sums over every block this pool holds or held, and per class of {@code shape}} */
@@ -188,15 +184,15 @@ final class PoolBooks implements NativeBlock.Owner {
             returns = counters.retiredReturns;
             asked = counters.retiredAskedBytes;
             backing = counters.retiredBackingBytes;
-            for (NativeBlock block : live) {
-                long blockRents = block.rentCount();
-                long blockReturns = block.returnCount();
+            for (PoolEntry entry : live) {
+                long blockRents = entry.rentCount();
+                long blockReturns = entry.returnCount();
                 rents += blockRents;
                 returns += blockReturns;
-                asked += block.askedByteCount();
-                backing += blockRents * block.bytes;
-                SizeClass c = block.sizeClass;
-                if (c != null && c.generation == shape.generation) {
+                asked += entry.askedByteCount();
+                backing += blockRents * entry.block.bytes;
+                SizeClass c = entry.sizeClass;
+                if (c.generation == shape.generation) {
                     classRents[c.index] += blockRents;
                     classReturns[c.index] += blockReturns;
                 }
@@ -232,34 +228,34 @@ final class PoolBooks implements NativeBlock.Owner {
     /** {@return rents minus returns minus leaks: buffers rented now} */
     int inUse() {
         long leaks = counters.leaks.sum();
-        long balance = walk(c -> c.retiredRents - c.retiredReturns, block -> block.rentCount() - block.returnCount());
+        long balance = walk(c -> c.retiredRents - c.retiredReturns, entry -> entry.rentCount() - entry.returnCount());
         return noteInUse((int) Math.max(0, balance - leaks));
     }
 
     /** {@return rents served so far} */
     long rents() {
-        return walk(c -> c.retiredRents, NativeBlock::rentCount);
+        return walk(c -> c.retiredRents, PoolEntry::rentCount);
     }
 
     /** {@return bytes asked by all rents so far} */
     long askedBytes() {
-        return walk(c -> c.retiredAskedBytes, NativeBlock::askedByteCount);
+        return walk(c -> c.retiredAskedBytes, PoolEntry::askedByteCount);
     }
 
     /** {@return bytes of the buffers that served all rents so far} */
     long backingBytes() {
-        return walk(c -> c.retiredBackingBytes, block -> block.rentCount() * block.bytes);
+        return walk(c -> c.retiredBackingBytes, entry -> entry.rentCount() * entry.block.bytes);
     }
 
     /**
      * {@return what freed blocks left behind plus the sum over the live ones} Under the lock frees
      * fold under, so no block is counted twice or not at all; allocates only the iterator.
      */
-    private long walk(ToLongFunction<PoolCounters> retired, ToLongFunction<NativeBlock> perBlock) {
+    private long walk(ToLongFunction<PoolCounters> retired, ToLongFunction<PoolEntry> perEntry) {
         synchronized (live) {
             long sum = retired.applyAsLong(counters);
-            for (NativeBlock block : live) {
-                sum += perBlock.applyAsLong(block);
+            for (PoolEntry entry : live) {
+                sum += perEntry.applyAsLong(entry);
             }
             return sum;
         }
@@ -270,9 +266,9 @@ final class PoolBooks implements NativeBlock.Owner {
         long sum;
         synchronized (live) {
             sum = sizeClass.counters.retiredRents - (minusReturns ? sizeClass.counters.retiredReturns : 0);
-            for (NativeBlock block : live) {
-                if (block.sizeClass == sizeClass) {
-                    sum += block.rentCount() - (minusReturns ? block.returnCount() : 0);
+            for (PoolEntry entry : live) {
+                if (entry.sizeClass == sizeClass) {
+                    sum += entry.rentCount() - (minusReturns ? entry.returnCount() : 0);
                 }
             }
         }
@@ -282,9 +278,9 @@ final class PoolBooks implements NativeBlock.Owner {
     /** {@return where each buffer rented now was rented (PARANOID only; empty otherwise)} */
     List<Throwable> rentSites() {
         List<Throwable> sites = new ArrayList<>();
-        for (NativeBlock block : live) {
-            Throwable site = block.site;
-            if (block.state() == NativeBlock.IN_USE && site != null) {
+        for (PoolEntry entry : live) {
+            Throwable site = entry.rentSite;
+            if (entry.block.state() == NativeBlock.IN_USE && site != null) {
                 sites.add(site);
             }
         }

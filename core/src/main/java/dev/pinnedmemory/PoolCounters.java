@@ -25,12 +25,12 @@ final class PoolCounters {
     long retiredAskedBytes;
     long retiredBackingBytes;
 
-    /** Adds a freed block's own counts; call under the books' lock. */
-    void fold(NativeBlock block) {
-        long rents = block.rentCount();
+    /** Adds a freed entry's own counts; call under the books' lock. */
+    void fold(PoolEntry entry) {
+        long rents = entry.rentCount();
         retiredRents += rents;
-        retiredReturns += block.returnCount();
-        retiredAskedBytes += block.askedByteCount();
-        retiredBackingBytes += rents * block.bytes;
+        retiredReturns += entry.returnCount();
+        retiredAskedBytes += entry.askedByteCount();
+        retiredBackingBytes += rents * entry.block.bytes;
     }
 }

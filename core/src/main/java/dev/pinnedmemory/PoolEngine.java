@@ -70,7 +70,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             throw refusals.initial(needed);
         }
         this.resizer = new Resizer<>(settings, budget,
-                target -> allocator.allocate(books, target, target.bytes, settings.writeCombined(), who, target.description),
+                target -> allocator.allocate(books, target, settings.writeCombined(), who),
                 block -> drop(block, false), () -> shape, next -> shape = next);
         this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, refusals::budget,
                 refusals::interrupted);
@@ -190,8 +190,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     }
 
     private @Nullable BlockAnchor tryAllocate(SizeClass sizeClass) {
-        return allocator.tryAllocate(books, sizeClass, sizeClass.bytes, budget, settings.writeCombined(), who,
-                sizeClass.description);
+        return allocator.tryAllocate(books, sizeClass, budget, settings.writeCombined(), who);
     }
 
     @Override
@@ -215,20 +214,21 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     }
 
     private PinnedBuffer<A> lease(BlockAnchor anchor, int length, int slot) {
+        PoolEntry entry = anchor.entry();
         NativeBlock block = anchor.block;
         long asked = bytesFor(length);
-        block.slot = slot;
-        block.countRent(asked);
+        entry.slot = slot;
+        entry.countRent(asked);
         if (zeroing != null) {
-            IdleZeroing.beforeRent(block, asked);
+            IdleZeroing.beforeRent(entry, asked);
         }
         if (settings.leakDetection() == LeakDetectionLevel.PARANOID) {
-            block.site = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
+            entry.rentSite = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
         }
         MemorySegment view;
         if (settings.strictSegments()) {
             Arena scope = Arena.ofShared();
-            block.leaseArena = scope;
+            entry.leaseArena = scope;
             view = MemorySegment.ofAddress(block.segment.address()).reinterpret(asked, scope, null);
         } else {
             view = asked == block.bytes ? block.segment : block.segment.asSlice(0, asked);
@@ -265,12 +265,12 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     @Override
     public void release(BlockAnchor anchor, int length) {
-        NativeBlock block = anchor.block;
-        endLease(block, length);
-        if (settings.strictSegments() && !LeaseScopes.close(block)) {
+        PoolEntry entry = anchor.entry();
+        endLease(entry, length);
+        if (settings.strictSegments() && !LeaseScopes.close(entry)) {
             // A native call still holds the lease's segment: keep the memory until it lets go.
-            block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
-            fenced.add(anchor, () -> LeaseScopes.close(block));
+            anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
+            fenced.add(anchor, () -> LeaseScopes.close(entry));
         } else {
             putBack(anchor);
         }
@@ -278,37 +278,38 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     @Override
     public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
-        NativeBlock block = anchor.block;
-        endLease(block, length);
-        block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
+        PoolEntry entry = anchor.entry();
+        endLease(entry, length);
+        anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
         // Strict: the lease's segment stays open until the transfer is done (it may be what the transfer uses).
-        fenced.add(anchor, settings.strictSegments() ? LeaseScopes.afterTransfer(fence, block) : fence);
+        fenced.add(anchor, settings.strictSegments() ? LeaseScopes.afterTransfer(fence, entry) : fence);
         Reference.reachabilityFence(anchor);
     }
 
     /** Counts the end of a lease and how far its holder may have written. */
-    private void endLease(NativeBlock block, int length) {
-        block.countReturn();
+    private void endLease(PoolEntry entry, int length) {
+        entry.countReturn();
         long asked = bytesFor(length);
-        if (settings.clearOnReturn() && asked > block.dirtyBytes) {
-            block.dirtyBytes = asked;
+        if (settings.clearOnReturn() && asked > entry.dirtyBytes) {
+            entry.dirtyBytes = asked;
         }
     }
 
     /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
     private void putBack(BlockAnchor anchor) {
         try {
+            PoolEntry entry = anchor.entry();
             NativeBlock block = anchor.block;
-            SizeClass sizeClass = block.sizeClass;
+            SizeClass sizeClass = entry.sizeClass;
             int from = block.state();
             if (closed || sizeClass.generation != shape.generation || from == NativeBlock.FREED) {
                 drop(block, false);
                 return;
             }
             // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
-            boolean zero = zeroing != null && zeroing.wanted(block);
+            boolean zero = zeroing != null && zeroing.wanted(entry);
             block.markIdle();
-            if (!sizeClass.idle.offer(anchor, block.slot)) {
+            if (!sizeClass.idle.offer(anchor, entry.slot)) {
                 drop(block, false);
                 return;
             }

@@ -73,7 +73,7 @@ final class Resizer<A> {
             }
         } catch (RuntimeException | Error e) {
             for (BlockAnchor anchor : made) {
-                anchor.block.budgetTransferred = true;
+                anchor.entry().budgetTransferred = true;
                 anchor.block.freeNow();
             }
             budget.release(reserved);
@@ -127,7 +127,7 @@ final class Resizer<A> {
         if (shortfall > 0 && !budget.tryReserve(shortfall)) {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
             for (BlockAnchor anchor : oldIdle) {
-                if (!anchor.block.sizeClass.idle.offer(anchor, 0)) {
+                if (!anchor.entry().sizeClass.idle.offer(anchor, 0)) {
                     drop.accept(anchor.block);
                 }
             }
@@ -138,7 +138,7 @@ final class Resizer<A> {
         }
         reserved += Math.max(0, shortfall);
         for (BlockAnchor anchor : oldIdle) {
-            anchor.block.budgetTransferred = true;
+            anchor.entry().budgetTransferred = true;
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);

@@ -109,10 +109,10 @@ final class StandaloneMemory {
 
     private BlockAnchor allocate(ElementType<?> type, int length, String what) {
         long bytes = (long) length * type.byteSize();
-        BlockAnchor anchor = allocator.allocate(owner, null, bytes, false, "pinned-memory",
+        BlockAnchor anchor = allocator.allocate(owner, bytes, false, "pinned-memory",
                 what + " of " + length + " " + type + " elements (" + bytes + " bytes)");
         if (leakDetection == LeakDetectionLevel.PARANOID) {
-            anchor.block.site = new Throwable("allocated here");
+            anchor.block.allocationSite = new Throwable("allocated here");
         }
         return anchor;
     }

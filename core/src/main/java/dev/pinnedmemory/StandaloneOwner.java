@@ -55,7 +55,7 @@ final class StandaloneOwner implements NativeBlock.Owner {
     @Override
     public void leaked(NativeBlock block) {
         leaks.increment();
-        reporter.leaked(level, block.description, block.site);
+        reporter.leaked(level, block.description, block.allocationSite);
     }
 
     /** Standalone buffers of one element type: a lease that ends frees its memory. */

@@ -136,6 +136,15 @@ class ArchitectureTests {
                 .check(CORE);
     }
 
+    /** An allocation carries memory and its exactly-once free; what a pool keeps about it is the pool's entry. */
+    @Test
+    void anAllocationShouldKnowNothingOfPools() {
+        noClasses().that().haveFullyQualifiedName("dev.pinnedmemory.NativeBlock")
+                .should().dependOnClassesThat()
+                .haveNameMatching("dev\\.pinnedmemory\\.(PoolEntry|SizeClass|PoolBooks|PoolEngine|PinnedMemoryPool)(\\$.*)?")
+                .check(CORE);
+    }
+
     private static DescribedPredicate<JavaClass> dependOnJCuda() {
         return DescribedPredicate.describe("depend on JCuda", type -> type.getDirectDependenciesFromSelf().stream()
                 .anyMatch(dependency -> dependency.getTargetClass().getPackageName().startsWith("jcuda")));

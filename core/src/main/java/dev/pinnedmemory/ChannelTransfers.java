@@ -42,28 +42,15 @@ final class ChannelTransfers {
         Objects.requireNonNull(channel, "channel");
         requireBlocking(channel, "readFrom");
         long size = segment.byteSize();
-        long done = 0;
-        long viewStart = 0;
-        ByteBuffer view = view(segment, 0, maxView);
-        while (done < size) {
-            if (done - viewStart == view.capacity()) {
-                viewStart = done;
-                view = view(segment, done, maxView);
-            }
-            // Count what the channel says it moved, not where it left the view: not every channel advances it.
-            view.position((int) (done - viewStart));
-            int room = view.remaining();
-            int n = (position < 0) ? channel.read(view) : ((FileChannel) channel).read(view, position + done);
-            if (n < 0) {
-                break;
-            }
+        long done = pump(channel, segment, maxView, (view, moved) -> {
+            int n = (position < 0) ? channel.read(view) : ((FileChannel) channel).read(view, position + moved);
             if (n == 0) {
-                throw new IOException("readFrom: " + describe(channel) + " returned 0 bytes after " + done + " of "
+                throw new IOException("readFrom: " + describe(channel) + " returned 0 bytes after " + moved + " of "
                         + size + " bytes; readFrom needs a channel that blocks until data or its end arrives "
-                        + "(the " + done + " bytes read are in the buffer)");
+                        + "(the " + moved + " bytes read are in the buffer)");
             }
-            done += checked(channel, n, room);
-        }
+            return n;
+        });
         long partial = done % type.byteSize();
         if (partial != 0) {
             throw new EOFException("readFrom: " + describe(channel) + " ended after " + done + " bytes, "
@@ -83,6 +70,29 @@ final class ChannelTransfers {
         Objects.requireNonNull(channel, "channel");
         requireBlocking(channel, "writeTo");
         long size = segment.byteSize();
+        return pump(channel, segment, maxView, (view, moved) -> {
+            int n = channel.write(view);
+            if (n <= 0) {
+                throw new IOException("writeTo: " + describe(channel) + " took " + n + " bytes after " + moved + " of "
+                        + size + " bytes; writeTo needs a channel that blocks until it can take more");
+            }
+            return n;
+        });
+    }
+
+    /** One channel call on a view whose position is where the transfer stands; {@return the bytes moved, or -1 at the channel's end} */
+    @FunctionalInterface
+    private interface Move {
+        int on(ByteBuffer view, long moved) throws IOException;
+    }
+
+    /**
+     * Moves bytes between {@code channel} and {@code segment} through views of at most
+     * {@code maxView} bytes until the segment is done or {@code move} reports the channel's end.
+     * {@return the bytes moved}
+     */
+    private static long pump(Channel channel, MemorySegment segment, int maxView, Move move) throws IOException {
+        long size = segment.byteSize();
         long done = 0;
         long viewStart = 0;
         ByteBuffer view = view(segment, 0, maxView);
@@ -94,10 +104,9 @@ final class ChannelTransfers {
             // Count what the channel says it moved, not where it left the view: not every channel advances it.
             view.position((int) (done - viewStart));
             int room = view.remaining();
-            int n = channel.write(view);
-            if (n <= 0) {
-                throw new IOException("writeTo: " + describe(channel) + " took " + n + " bytes after " + done + " of "
-                        + size + " bytes; writeTo needs a channel that blocks until it can take more");
+            int n = move.on(view, done);
+            if (n < 0) {
+                break;
             }
             done += checked(channel, n, room);
         }

@@ -157,16 +157,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     public void copyFrom(A source, int sourceOffset) {
         ElementType<A> type = elementType();
-        int sourceLength = type.lengthOf(Objects.requireNonNull(source, "source"));
-        if (sourceOffset < 0 || sourceOffset > sourceLength) {
-            throw new IndexOutOfBoundsException("copyFrom: sourceOffset " + sourceOffset
-                    + " outside source of " + sourceLength + " elements");
-        }
-        int count = sourceLength - sourceOffset;
-        if (count > length) {
-            throw new IndexOutOfBoundsException("copyFrom: " + count + " elements from source of " + sourceLength
-                    + " at offset " + sourceOffset + " do not fit a buffer of " + length + " elements");
-        }
+        int count = CopyBounds.fromArray(type, source, sourceOffset, length);
         BlockAnchor held = held();
         MemorySegment.copy(source, sourceOffset, segment, type.layout(), 0, count);
         Reference.reachabilityFence(held);
@@ -179,19 +170,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      * @throws IllegalArgumentException when its size is not a whole number of elements
      */
     public void copyFrom(MemorySegment source) {
-        Objects.requireNonNull(source, "source");
-        ElementType<A> type = elementType();
-        long bytes = source.byteSize();
-        if (bytes > segment.byteSize()) {
-            throw new IndexOutOfBoundsException("copyFrom: source of " + bytes + " bytes does not fit a buffer of "
-                    + segment.byteSize() + " bytes (" + length + " " + type + " elements)");
-        }
-        if (bytes % type.byteSize() != 0) {
-            throw new IllegalArgumentException("copyFrom: source of " + bytes + " bytes is not a whole number of "
-                    + type + " elements of " + type.byteSize() + " bytes");
-        }
+        CopyBounds.fromSegment(elementType(), source, segment, length);
         BlockAnchor held = held();
-        MemorySegment.copy(source, 0, segment, 0, bytes);
+        MemorySegment.copy(source, 0, segment, 0, source.byteSize());
         Reference.reachabilityFence(held);
     }
 
@@ -208,12 +189,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     public void copyTo(A destination, int destinationOffset) {
         ElementType<A> type = elementType();
-        int destinationLength = type.lengthOf(Objects.requireNonNull(destination, "destination"));
-        if (destinationOffset < 0 || destinationOffset > destinationLength
-                || destinationLength - destinationOffset < length) {
-            throw new IndexOutOfBoundsException("copyTo: buffer of " + length + " elements does not fit destination of "
-                    + destinationLength + " elements at offset " + destinationOffset);
-        }
+        CopyBounds.toArray(type, destination, destinationOffset, length);
         BlockAnchor held = held();
         MemorySegment.copy(segment, type.layout(), 0, destination, destinationOffset, length);
         Reference.reachabilityFence(held);
@@ -225,11 +201,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      * @throws IndexOutOfBoundsException when {@code destination} is smaller than this buffer
      */
     public void copyTo(MemorySegment destination) {
-        Objects.requireNonNull(destination, "destination");
-        if (destination.byteSize() < segment.byteSize()) {
-            throw new IndexOutOfBoundsException("copyTo: buffer of " + segment.byteSize()
-                    + " bytes does not fit destination of " + destination.byteSize() + " bytes");
-        }
+        CopyBounds.toSegment(segment, destination);
         BlockAnchor held = held();
         MemorySegment.copy(segment, 0, destination, 0, segment.byteSize());
         Reference.reachabilityFence(held);

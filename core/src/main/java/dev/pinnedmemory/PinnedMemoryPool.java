@@ -193,7 +193,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * are never locked at once; buffers rented now are freed when they come back. It reserves the
      * budget it needs in one step first: a resize that cannot fit is refused before anything changes.
      *
-     * @throws IllegalArgumentException if {@code newBufferSize} is not positive
+     * @throws InvalidPoolSettingException naming {@code bufferSize}, the rule and the value if
+     *     {@code newBufferSize} is not positive
      * @throws MemoryBudgetExceededException if the new buffers would not fit the budget, even with
      *     the idle ones given back; the pool is as before
      * @throws PinnedMemoryException if the backend refuses the new buffers; the pool keeps its old
@@ -301,93 +302,14 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      *
      * @param <A> the primitive array type of the elements
      */
-    public static final class Builder<A> {
-        private final PoolSettings.Builder<A> settings;
+    public static final class Builder<A> extends PoolSettingSetters<A, Builder<A>> {
         private @Nullable PageLockingBackend backend;
         private @Nullable MemoryBudget budget;
         private @Nullable Allocator allocator;
         private NumaTopology numaTopology = NumaTopology.system();
 
         private Builder(PoolSettings.Builder<A> settings) {
-            this.settings = settings;
-        }
-
-        /** Elements per buffer (the largest size class); required, positive. */
-        public Builder<A> bufferSize(int bufferSize) {
-            settings.bufferSize(bufferSize);
-            return this;
-        }
-
-        /** The smallest size class in elements (default 0: none): {@link PoolSettings.Builder#minBufferSize}. */
-        public Builder<A> minBufferSize(int minBufferSize) {
-            settings.minBufferSize(minBufferSize);
-            return this;
-        }
-
-        /** Buffers allocated up front and after each resize (default 0). */
-        public Builder<A> initialSize(int initialSize) {
-            settings.initialSize(initialSize);
-            return this;
-        }
-
-        /** Most idle buffers kept per size class (default 20, at most {@value #MAX_IDLE_BUFFERS}); returns beyond it are freed. */
-        public Builder<A> maxSize(int maxSize) {
-            settings.maxSize(maxSize);
-            return this;
-        }
-
-        /** Whether a returned buffer is zeroed before it is rented again (default true): {@link PoolSettings.Builder#clearOnReturn}. */
-        public Builder<A> clearOnReturn(boolean clearOnReturn) {
-            settings.clearOnReturn(clearOnReturn);
-            return this;
-        }
-
-        /** How long {@link PinnedMemoryPool#rentWaiting()} waits for memory (default 0: fail fast). */
-        public Builder<A> maxWait(Duration maxWait) {
-            settings.maxWait(maxWait);
-            return this;
-        }
-
-        /** Whether to ask for write-combined memory (default false; {@code cuda} only): {@link PoolSettings.Builder#writeCombined}. */
-        public Builder<A> writeCombined(boolean writeCombined) {
-            settings.writeCombined(writeCombined);
-            return this;
-        }
-
-        /** Whether each lease gets a segment of its own that throws once the lease ends (default false). */
-        public Builder<A> strictSegments(boolean strictSegments) {
-            settings.strictSegments(strictSegments);
-            return this;
-        }
-
-        /** How leaks are reported (default {@link LeakDetector#defaultLevel()}). */
-        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) {
-            settings.leakDetection(leakDetection);
-            return this;
-        }
-
-        /** Threads that allocate the initial buffers (default: processors, at most 4): {@link PoolSettings.Builder#warmupThreads}. */
-        public Builder<A> warmupThreads(int warmupThreads) {
-            settings.warmupThreads(warmupThreads);
-            return this;
-        }
-
-        /** How long a transfer fence may stay pending before it counts as stuck (default 10 s, at most 100 days). */
-        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) {
-            settings.fenceWarnAfter(fenceWarnAfter);
-            return this;
-        }
-
-        /** The name in logs, stats and metrics (default {@code pool-N}; not blank). */
-        public Builder<A> name(String name) {
-            settings.name(name);
-            return this;
-        }
-
-        /** The NUMA node to bind the pool's memory to (default none): {@link PoolSettings.Builder#numaNode}. */
-        public Builder<A> numaNode(NumaNode numaNode) {
-            settings.numaNode(numaNode);
-            return this;
+            super(settings);
         }
 
         /** Where memory comes from (default: {@link PageLockingBackends#defaultSelection()}). */

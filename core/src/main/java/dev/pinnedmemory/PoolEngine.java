@@ -252,9 +252,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     /** Switches to buffers of {@code newLength} elements under the lifecycle lock, or throws as {@link PinnedMemoryPool#resize} says. */
     void resize(int newLength) {
-        if (newLength <= 0) {
-            throw new IllegalArgumentException("bufferSize: " + newLength + " (expected: > 0 elements)");
-        }
+        PoolSettings.checkBufferLength(settings.type(), newLength, String::valueOf);
         synchronized (lifecycle) {
             if (closed) {
                 throw refusals.closed();

@@ -99,6 +99,18 @@ public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength
         }
     }
 
+    /**
+     * The rule of {@code bufferSize}, also for a resize: positive.
+     *
+     * @throws InvalidPoolSettingException naming {@code bufferSize}, the rule and the value
+     */
+    static void checkBufferLength(ElementType<?> type, int bufferLength, IntFunction<String> size) {
+        if (bufferLength <= 0) {
+            throw new InvalidPoolSettingException("bufferSize", "must be positive", size.apply(bufferLength),
+                    "a positive number of " + type.configName() + " elements");
+        }
+    }
+
     /** The rules, once; {@code size} shows a length as it was given (elements, or bytes as {@code 4096B}). */
     private static void check(String name, ElementType<?> type, int bufferLength, int minBufferLength, int initialSize,
                               int maxSize, Duration maxWait, LeakDetectionLevel leakDetection, int warmupThreads,
@@ -108,10 +120,7 @@ public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength
         if (name == null || name.isBlank()) {
             throw new InvalidPoolSettingException("name", "must not be blank", "'" + name + "'", "a name such as frames");
         }
-        if (bufferLength <= 0) {
-            throw new InvalidPoolSettingException("bufferSize", "must be positive", size.apply(bufferLength),
-                    "a positive number of " + type.configName() + " elements");
-        }
+        checkBufferLength(type, bufferLength, size);
         if (minBufferLength < 0 || minBufferLength > bufferLength) {
             throw new InvalidPoolSettingException("minBufferSize", minBufferLength < 0 ? "must be 0 (no size classes) or positive"
                     : "must be at most bufferSize (" + size.apply(bufferLength) + ")", size.apply(minBufferLength),

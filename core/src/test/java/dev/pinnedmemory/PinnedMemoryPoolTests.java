@@ -130,8 +130,13 @@ class PinnedMemoryPoolTests {
     @Test
     void resizeShouldRejectNonPositiveSizes() {
         try (PinnedMemoryPool<float[]> pool = floats(16).build()) {
-            assertThatThrownBy(() -> pool.resize(0)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("bufferSize: 0 (expected: > 0 elements)");
+            assertThatThrownBy(() -> pool.resize(0)).isInstanceOfSatisfying(InvalidPoolSettingException.class, e -> {
+                assertThat(e).hasMessage("bufferSize must be positive but was 0");
+                assertThat(e.field()).isEqualTo("bufferSize");
+                assertThat(e.expected()).isEqualTo("a positive number of float elements");
+            });
+            assertThatThrownBy(() -> pool.resize(-3)).isInstanceOf(InvalidPoolSettingException.class)
+                    .hasMessage("bufferSize must be positive but was -3");
             assertThat(pool.bufferSize()).isEqualTo(16);
         }
     }

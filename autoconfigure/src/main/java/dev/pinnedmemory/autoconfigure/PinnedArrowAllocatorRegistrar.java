@@ -1,29 +1,15 @@
 package dev.pinnedmemory.autoconfigure;
 
-import java.util.Arrays;
-import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
-
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolSettings;
 import dev.pinnedmemory.arrow.PinnedArrow;
 import org.apache.arrow.memory.BufferAllocator;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.aot.BeanRegistrationAotProcessor;
-import org.springframework.beans.factory.support.AutowireCandidateQualifier;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
-import org.springframework.context.EnvironmentAware;
-import org.springframework.core.env.Environment;
+import org.springframework.core.ResolvableType;
 
 /**
  * Registers one Arrow {@link BufferAllocator} per configured byte pool: bean
@@ -39,22 +25,7 @@ import org.springframework.core.env.Environment;
  * like the pools, the definitions are skipped by AOT and registered again at start-up from the
  * run-time environment. Not thread-safe; used once by the context.
  */
-final class PinnedArrowAllocatorRegistrar implements BeanDefinitionRegistryPostProcessor, EnvironmentAware,
-        BeanFactoryAware {
-
-    private @Nullable Environment environment;
-
-    private @Nullable BeanFactory beanFactory;
-
-    @Override
-    public void setEnvironment(Environment environment) {
-        this.environment = environment;
-    }
-
-    @Override
-    public void setBeanFactory(BeanFactory beanFactory) {
-        this.beanFactory = beanFactory;
-    }
+final class PinnedArrowAllocatorRegistrar extends PoolBeanRegistrar {
 
     /** {@return the allocator bean's name for pool {@code poolName}, e.g. {@code framesPinnedArrowAllocator}} */
     static String beanName(String poolName) {
@@ -62,49 +33,31 @@ final class PinnedArrowAllocatorRegistrar implements BeanDefinitionRegistryPostP
     }
 
     @Override
-    public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
-        PinnedMemoryBinding.Bound bound = PinnedMemoryBinding.of(registry, this.environment);
-        Set<String> poolBeans = bound.settings().pools().keySet().stream().map(PinnedMemoryPoolRegistrar::beanName)
-                .collect(Collectors.toSet());
-        if (bound.properties().getPools().isEmpty() && hasApplicationPools(registry, poolBeans)) {
-            return;
-        }
-        bound.settings().pools().values().stream().filter(pool -> pool.type() == ElementType.BYTE)
-                .forEach(pool -> register(registry, pool.name()));
+    String beanName(PoolSettings<?> pool) {
+        return beanName(pool.name());
     }
 
-    private void register(BeanDefinitionRegistry registry, String pool) {
-        String name = beanName(pool);
-        String poolBean = PinnedMemoryPoolRegistrar.beanName(pool);
-        if (registry.containsBeanDefinition(name)) {
-            return;
+    @Override
+    @Nullable RootBeanDefinition definition(PoolSettings<?> pool) {
+        if (pool.type() != ElementType.BYTE) {
+            return null;
         }
-        RootBeanDefinition definition = new RootBeanDefinition();
-        definition.setTargetType(BufferAllocator.class);
-        definition.setInstanceSupplier(() -> create(name, poolBean));
-        definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, pool));
+        String name = beanName(pool.name());
+        String poolBean = PinnedMemoryPoolRegistrar.beanName(pool.name());
+        RootBeanDefinition definition = definition(ResolvableType.forClass(BufferAllocator.class),
+                () -> create(name, poolBean));
         definition.setDependsOn(poolBean);
-        definition.setDestroyMethodName("close");
-        definition.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
-        registry.registerBeanDefinition(name, definition);
+        return definition;
     }
 
     @SuppressWarnings("unchecked")
     private BufferAllocator create(String name, String poolBean) {
-        BeanFactory beans = Objects.requireNonNull(this.beanFactory, "beanFactory");
-        PinnedMemoryPool<?> pool = beans.getBean(poolBean, PinnedMemoryPool.class);
+        PinnedMemoryPool<?> pool = beans().getBean(poolBean, PinnedMemoryPool.class);
         if (pool.elementType() != ElementType.BYTE) {
             throw new BeanCreationException(name, "Arrow allocator '" + name + "' needs a BYTE pool, but bean '"
                     + poolBean + "' is a pool of " + pool.elementType() + " elements: define a bean '" + name
                     + "' of your own, or make '" + poolBean + "' a byte pool");
         }
         return PinnedArrow.rootAllocator((PinnedMemoryPool<byte[]>) pool);
-    }
-
-    /** Pool beans other than the ones configuration declares: the application's own, which replace {@code default}. */
-    private static boolean hasApplicationPools(BeanDefinitionRegistry registry, Set<String> configured) {
-        return registry instanceof ListableBeanFactory beans
-                && Arrays.stream(beans.getBeanNamesForType(PinnedMemoryPool.class, true, false))
-                        .anyMatch(bean -> !configured.contains(bean));
     }
 }

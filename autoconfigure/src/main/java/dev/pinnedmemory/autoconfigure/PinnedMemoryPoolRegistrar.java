@@ -1,26 +1,14 @@
 package dev.pinnedmemory.autoconfigure;
 
-import java.util.Objects;
-
 import dev.pinnedmemory.MemoryBudget;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.PoolSettings;
 import dev.pinnedmemory.backend.BackendSelection;
-import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.aot.BeanRegistrationAotProcessor;
-import org.springframework.beans.factory.support.AutowireCandidateQualifier;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.core.ResolvableType;
-import org.springframework.core.env.Environment;
 
 /**
  * Registers one {@link PinnedMemoryPool} bean per pool of the {@link PinnedMemorySettings} that
@@ -42,61 +30,31 @@ import org.springframework.core.env.Environment;
  * registers them from the run-time environment. The set of pools therefore follows the run-time
  * configuration also in AOT mode. Not thread-safe; used once by the context.
  */
-final class PinnedMemoryPoolRegistrar implements BeanDefinitionRegistryPostProcessor, EnvironmentAware, BeanFactoryAware {
-
-    private @Nullable Environment environment;
-
-    private @Nullable BeanFactory beanFactory;
-
-    @Override
-    public void setEnvironment(Environment environment) {
-        this.environment = environment;
-    }
-
-    @Override
-    public void setBeanFactory(BeanFactory beanFactory) {
-        this.beanFactory = beanFactory;
-    }
-
-    @Override
-    public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
-        PinnedMemoryBinding.Bound bound = PinnedMemoryBinding.of(registry, this.environment);
-        if (bound.properties().getPools().isEmpty() && hasApplicationPools(registry)) {
-            return;
-        }
-        bound.settings().pools().values().forEach(pool -> register(registry, pool));
-    }
+final class PinnedMemoryPoolRegistrar extends PoolBeanRegistrar {
 
     /** {@return the bean name of pool {@code poolName}, e.g. {@code framesPinnedMemoryPool}} */
     static String beanName(String poolName) {
         return poolName + "PinnedMemoryPool";
     }
 
-    private void register(BeanDefinitionRegistry registry, PoolSettings<?> pool) {
-        String name = beanName(pool.name());
-        if (registry.containsBeanDefinition(name)) {
-            return;
-        }
-        RootBeanDefinition definition = new RootBeanDefinition();
+    @Override
+    String beanName(PoolSettings<?> pool) {
+        return beanName(pool.name());
+    }
+
+    @Override
+    RootBeanDefinition definition(PoolSettings<?> pool) {
         // PinnedMemoryPool<float[]> and so on, so the bean can be injected by its generic type
-        definition.setTargetType(ResolvableType.forClassWithGenerics(PinnedMemoryPool.class, pool.type().arrayType()));
-        definition.setInstanceSupplier(() -> createPool(pool));
-        definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, pool.name()));
-        definition.setDestroyMethodName("close");
+        RootBeanDefinition definition = definition(
+                ResolvableType.forClassWithGenerics(PinnedMemoryPool.class, pool.type().arrayType()), () -> createPool(pool));
         // Explicitly eager (also excluded from lazy initialization): initial buffers exist before readiness.
         definition.setLazyInit(false);
-        definition.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
-        registry.registerBeanDefinition(name, definition);
+        return definition;
     }
 
     private <A> PinnedMemoryPool<A> createPool(PoolSettings<A> pool) {
-        BeanFactory beans = Objects.requireNonNull(this.beanFactory, "beanFactory");
+        BeanFactory beans = beans();
         return PinnedMemoryPool.builder(pool).backend(beans.getBean(BackendSelection.class).backend())
                 .budget(beans.getBean(MemoryBudget.class)).build();
-    }
-
-    private static boolean hasApplicationPools(BeanDefinitionRegistry registry) {
-        return registry instanceof ListableBeanFactory beans
-                && beans.getBeanNamesForType(PinnedMemoryPool.class, true, false).length > 0;
     }
 }

@@ -13,7 +13,11 @@ import org.jspecify.annotations.Nullable;
 final class BlockAnchor {
 
     final NativeBlock block;
-    /** The pool's entry for the block; null for standalone memory. */
+    /**
+     * The pool's entry for the block; null for standalone memory. A pool's anchors always carry
+     * one, so the rent and return path reads this field directly (measured: the checked
+     * {@link #entry()} there cost about 10 % of a {@code rent(length)}); other code asks {@link #entry()}.
+     */
     final @Nullable PoolEntry entry;
 
     BlockAnchor(NativeBlock block, @Nullable PoolEntry entry) {

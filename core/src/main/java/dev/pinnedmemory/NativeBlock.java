@@ -72,8 +72,6 @@ final class NativeBlock extends PaddedState.Block implements Runnable {
     private final Arena arena;
     private final PageLockingBackend backend;
     private final Reclaimer reclaimer;
-    final MemorySegment segment;
-    final long bytes;
     final Owner owner;
     final String description;
     /** Where standalone memory was allocated; PARANOID only (a pool's entry keeps its rent site). */
@@ -81,11 +79,10 @@ final class NativeBlock extends PaddedState.Block implements Runnable {
 
     NativeBlock(Arena arena, PageLockingBackend backend, Reclaimer reclaimer, MemorySegment segment, Owner owner,
                 String description) {
+        super(segment);
         this.arena = arena;
         this.backend = backend;
         this.reclaimer = reclaimer;
-        this.segment = segment;
-        this.bytes = segment.byteSize();
         this.owner = owner;
         this.description = description;
     }

@@ -1,11 +1,15 @@
 package dev.pinnedmemory;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Keeps the fields written on every rent and return on cache lines of their own. Blocks and entries
  * allocated together sit next to each other on the heap, and two threads renting neighbouring
  * buffers would otherwise write the same cache line on every rent and return (false sharing). The
  * JVM lays out superclass fields before subclass fields, so padding in this class and in the last
- * subclass brackets the fields. Not for use outside {@link NativeBlock} and {@link PoolEntry}.
+ * subclass brackets the fields. What a rent or return reads besides them (the block's segment and
+ * size, the entry's size class) is final and sits on the same line, so a rent touches one line of
+ * each. Not for use outside {@link NativeBlock} and {@link PoolEntry}.
  */
 @SuppressWarnings("unused")
 abstract class PaddedState {
@@ -13,14 +17,25 @@ abstract class PaddedState {
     private int hole;
     private long before0, before1, before2, before3, before4, before5, before6, before7;
 
-    /** An allocation's state: see {@link NativeBlock}. */
+    /** An allocation's state, its memory and the memory's size: see {@link NativeBlock}. */
     abstract static class BlockFields extends PaddedState {
         volatile int state;
+        final MemorySegment segment;
+        final long bytes;
+
+        BlockFields(MemorySegment segment) {
+            this.segment = segment;
+            this.bytes = segment.byteSize();
+        }
     }
 
-    /** Padding after the allocation's state. */
+    /** Padding after the allocation's fields. */
     abstract static class Block extends BlockFields {
         private long after0, after1, after2, after3, after4, after5, after6, after7;
+
+        Block(MemorySegment segment) {
+            super(segment);
+        }
     }
 
     /**
@@ -29,6 +44,8 @@ abstract class PaddedState {
      * idle slot) orders those writes, so they need no atomic instructions and share no line with anyone.
      */
     abstract static class EntryFields extends PaddedState {
+        /** The size class it belongs to, read at every return. */
+        final SizeClass sizeClass;
         /** The idle slot it was last rented from: where its return starts looking. A hint. */
         int slot;
         /** Leases of this entry (opaque writes by the renter). */
@@ -39,10 +56,18 @@ abstract class PaddedState {
         long askedBytes;
         /** How far from its start earlier holders may have written: cleared before the next rent sees it. */
         long dirtyBytes;
+
+        EntryFields(SizeClass sizeClass) {
+            this.sizeClass = sizeClass;
+        }
     }
 
-    /** Padding after the entry's counters. */
+    /** Padding after the entry's fields. */
     abstract static class Entry extends EntryFields {
         private long after0, after1, after2, after3, after4, after5, after6, after7;
+
+        Entry(SizeClass sizeClass) {
+            super(sizeClass);
+        }
     }
 }

@@ -214,7 +214,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     }
 
     private PinnedBuffer<A> lease(BlockAnchor anchor, int length, int slot) {
-        PoolEntry entry = anchor.entry();
+        PoolEntry entry = anchor.entry;   // a pool's anchor: never null
         NativeBlock block = anchor.block;
         long asked = bytesFor(length);
         entry.slot = slot;
@@ -263,7 +263,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     @Override
     public void release(BlockAnchor anchor, int length) {
-        PoolEntry entry = anchor.entry();
+        PoolEntry entry = anchor.entry;   // a pool's anchor: never null
         endLease(entry, length);
         if (settings.strictSegments() && !LeaseScopes.close(entry)) {
             // A native call still holds the lease's segment: keep the memory until it lets go.
@@ -276,7 +276,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     @Override
     public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
-        PoolEntry entry = anchor.entry();
+        PoolEntry entry = anchor.entry;   // a pool's anchor: never null
         endLease(entry, length);
         anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
         // Strict: the lease's segment stays open until the transfer is done (it may be what the transfer uses).
@@ -296,7 +296,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
     private void putBack(BlockAnchor anchor) {
         try {
-            PoolEntry entry = anchor.entry();
+            PoolEntry entry = anchor.entry;   // a pool's anchor: never null
             NativeBlock block = anchor.block;
             SizeClass sizeClass = entry.sizeClass;
             int from = block.state();

@@ -38,7 +38,6 @@ final class PoolEntry extends PaddedState.Entry implements NativeBlock.Owner {
     }
 
     final NativeBlock block;
-    final SizeClass sizeClass;
     private final PoolBooks books;
     /** Where it was last rented; PARANOID only. */
     volatile @Nullable Throwable rentSite;
@@ -59,8 +58,8 @@ final class PoolEntry extends PaddedState.Entry implements NativeBlock.Owner {
      *                   throws leaves no entry behind
      */
     PoolEntry(PoolBooks books, SizeClass sizeClass, Function<NativeBlock.Owner, NativeBlock> allocation) {
+        super(sizeClass);
         this.books = books;
-        this.sizeClass = sizeClass;
         this.block = allocation.apply(this);
     }
 

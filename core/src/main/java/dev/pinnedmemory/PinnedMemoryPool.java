@@ -1,6 +1,5 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.backend.NumaNode;
 import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;

@@ -7,9 +7,10 @@ import java.lang.foreign.MemorySegment;
  * allocated together sit next to each other on the heap, and two threads renting neighbouring
  * buffers would otherwise write the same cache line on every rent and return (false sharing). The
  * JVM lays out superclass fields before subclass fields, so padding in this class and in the last
- * subclass brackets the fields. What a rent or return reads besides them (the block's segment and
- * size, the entry's size class) is final and sits on the same line, so a rent touches one line of
- * each. Not for use outside {@link NativeBlock} and {@link PoolEntry}.
+ * subclass brackets the fields. What a plain rent or return reads besides them (the block's
+ * segment and size, the entry's size class) is final and sits on the same line, so it touches one
+ * line of each; with clear-on-return or strict segments the entry's {@code exposed} flag and lease
+ * scope, declared in {@link PoolEntry} itself, are a second line of the entry. Not for use outside {@link NativeBlock} and {@link PoolEntry}.
  */
 @SuppressWarnings("unused")
 abstract class PaddedState {

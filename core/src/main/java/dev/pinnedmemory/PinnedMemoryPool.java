@@ -1,5 +1,6 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.NumaNode;
 import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
@@ -310,6 +311,35 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         private Builder(PoolSettings.Builder<A> settings) {
             super(settings);
         }
+
+        // Overrides with the builder's own return type: the public signatures (and what reflection sees) stay
+        // PinnedMemoryPool.Builder, not the package-private PoolSettingSetters; the javadoc is inherited.
+        @Override
+        public Builder<A> bufferSize(int bufferSize) { return super.bufferSize(bufferSize); }
+        @Override
+        public Builder<A> minBufferSize(int minBufferSize) { return super.minBufferSize(minBufferSize); }
+        @Override
+        public Builder<A> initialSize(int initialSize) { return super.initialSize(initialSize); }
+        @Override
+        public Builder<A> maxSize(int maxSize) { return super.maxSize(maxSize); }
+        @Override
+        public Builder<A> clearOnReturn(boolean clearOnReturn) { return super.clearOnReturn(clearOnReturn); }
+        @Override
+        public Builder<A> maxWait(Duration maxWait) { return super.maxWait(maxWait); }
+        @Override
+        public Builder<A> writeCombined(boolean writeCombined) { return super.writeCombined(writeCombined); }
+        @Override
+        public Builder<A> strictSegments(boolean strictSegments) { return super.strictSegments(strictSegments); }
+        @Override
+        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) { return super.leakDetection(leakDetection); }
+        @Override
+        public Builder<A> warmupThreads(int warmupThreads) { return super.warmupThreads(warmupThreads); }
+        @Override
+        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) { return super.fenceWarnAfter(fenceWarnAfter); }
+        @Override
+        public Builder<A> name(String name) { return super.name(name); }
+        @Override
+        public Builder<A> numaNode(NumaNode numaNode) { return super.numaNode(numaNode); }
 
         /** Where memory comes from (default: {@link PageLockingBackends#defaultSelection()}). */
         public Builder<A> backend(PageLockingBackend backend) {

@@ -1,6 +1,7 @@
 package dev.pinnedmemory;
 
 import dev.pinnedmemory.backend.NumaNode;
+import dev.pinnedmemory.backend.NumaPlacement;
 import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
@@ -82,22 +83,24 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     }
 
     private PinnedMemoryPool(Builder<A> builder) {
-        this(builder.settings.build(), builder);
+        this(builder.settings(), builder);
     }
 
-    private PinnedMemoryPool(PoolSettings<A> asked, Builder<A> builder) {
-        PoolSettings<A> settings = asked;
+    /** A pool with {@code settings} as they are (checked when they were made), placed on its NUMA node. */
+    private PinnedMemoryPool(PoolSettings<A> settings, Builder<A> builder) {
         Allocator allocator = builder.allocator != null ? builder.allocator
                 : Allocator.standard(builder.backend != null ? builder.backend : PageLockingBackends.defaultSelection().backend());
-        int node = asked.numaNode() == -1 ? -1 : builder.numaTopology.resolve(asked.requestedNumaNode());
-        if (node >= 0) {
-            PageLockingBackend placed = asked.numaNode() == PoolSettings.AUTO_NUMA_NODE
-                    ? PageLockingBackends.placedOnIfPossible(allocator.backend, node)
-                    : PageLockingBackends.placedOn(allocator.backend, node);
-            allocator = new Allocator(placed, allocator.reclaimer, allocator.leaks);
-            node = PageLockingBackends.nodeOf(placed);
+        NumaNode asked = settings.numaNode();
+        PageLockingBackend placed = allocator.backend;
+        if (asked.isAuto()) {
+            int node = builder.numaTopology.resolve(asked);   // the CUDA device's node, or -1 where the machine does not say
+            placed = PageLockingBackends.placedOnIfPossible(allocator.backend, node);
+        } else if (!asked.isNone()) {
+            placed = PageLockingBackends.placedOn(allocator.backend, asked.id());   // online: a rule of the settings
         }
-        settings = settings.withNumaNode(node);
+        if (placed != allocator.backend) {
+            allocator = new Allocator(placed, allocator.reclaimer, allocator.leaks, allocator.clock);
+        }
         this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
         PoolEngine<A> pool = engine;
         this.abandonment = LeakDetector.CLEANER.register(this, pool::abandoned);
@@ -105,12 +108,16 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /** {@return a builder for a pool of {@code elementType} elements} */
     public static <A> Builder<A> builder(ElementType<A> elementType) {
-        return new Builder<>(PoolSettings.builder(elementType));
+        return new Builder<>(PoolSettings.builder(elementType), null);
     }
 
-    /** {@return a builder for a pool with {@code settings}; add the backend and the budget, then build} */
+    /**
+     * {@return a builder for a pool with {@code settings} as they are; add the backend and the budget,
+     * then build} The settings were checked when they were made and are not checked again; a setter
+     * of a setting called on this builder starts from them and checks the result once more.
+     */
     public static <A> Builder<A> builder(PoolSettings<A> settings) {
-        return new Builder<>(settings.toBuilder());
+        return new Builder<>(null, Objects.requireNonNull(settings, "settings"));
     }
 
     /**
@@ -279,6 +286,14 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         return engine.backend();
     }
 
+    /**
+     * {@return where the pool's memory lives: the NUMA node its settings asked for and the node its
+     * memory is bound to, if any} {@link PoolStats#numaNode()} is the bound node, or -1.
+     */
+    public NumaPlacement numaPlacement() {
+        return NumaPlacement.of(engine.settings().numaNode(), engine.backend());
+    }
+
     /** {@return the budget the pool reserves its bytes from} */
     public MemoryBudget budget() {
         return engine.budget();
@@ -297,49 +312,122 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
 
     /**
      * Configures a {@link PinnedMemoryPool}: the pool's {@link PoolSettings} (each setting is
-     * described on {@link PoolSettings.Builder}, where its rule is checked) plus where its memory
-     * comes from, the backend and the budget. Not thread-safe; build on one thread.
+     * described on {@link PoolSettings.Builder}, where its value is collected; its rule is checked
+     * once, when the settings are made) plus where its memory comes from, the backend and the budget.
+     * Made from settings ({@link PinnedMemoryPool#builder(PoolSettings)}), it builds the pool with
+     * them as they are. Not thread-safe; build on one thread.
      *
      * @param <A> the primitive array type of the elements
      */
-    public static final class Builder<A> extends PoolSettingSetters<A, Builder<A>> {
+    public static final class Builder<A> {
+        /** The settings being collected; null while the pool is to be built with {@link #given}. */
+        private PoolSettings.@Nullable Builder<A> settings;
+        /** The settings the builder was made from, used as they are unless a setter changes one. */
+        private @Nullable PoolSettings<A> given;
         private @Nullable PageLockingBackend backend;
         private @Nullable MemoryBudget budget;
         private @Nullable Allocator allocator;
         private NumaTopology numaTopology = NumaTopology.system();
 
-        private Builder(PoolSettings.Builder<A> settings) {
-            super(settings);
+        private Builder(PoolSettings.@Nullable Builder<A> settings, @Nullable PoolSettings<A> given) {
+            this.settings = settings;
+            this.given = given;
         }
 
-        // Overrides with the builder's own return type: the public signatures (and what reflection sees) stay
-        // PinnedMemoryPool.Builder, not the package-private PoolSettingSetters; the javadoc is inherited.
-        @Override
-        public Builder<A> bufferSize(int bufferSize) { return super.bufferSize(bufferSize); }
-        @Override
-        public Builder<A> minBufferSize(int minBufferSize) { return super.minBufferSize(minBufferSize); }
-        @Override
-        public Builder<A> initialSize(int initialSize) { return super.initialSize(initialSize); }
-        @Override
-        public Builder<A> maxSize(int maxSize) { return super.maxSize(maxSize); }
-        @Override
-        public Builder<A> clearOnReturn(boolean clearOnReturn) { return super.clearOnReturn(clearOnReturn); }
-        @Override
-        public Builder<A> maxWait(Duration maxWait) { return super.maxWait(maxWait); }
-        @Override
-        public Builder<A> writeCombined(boolean writeCombined) { return super.writeCombined(writeCombined); }
-        @Override
-        public Builder<A> strictSegments(boolean strictSegments) { return super.strictSegments(strictSegments); }
-        @Override
-        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) { return super.leakDetection(leakDetection); }
-        @Override
-        public Builder<A> warmupThreads(int warmupThreads) { return super.warmupThreads(warmupThreads); }
-        @Override
-        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) { return super.fenceWarnAfter(fenceWarnAfter); }
-        @Override
-        public Builder<A> name(String name) { return super.name(name); }
-        @Override
-        public Builder<A> numaNode(NumaNode numaNode) { return super.numaNode(numaNode); }
+        /** {@return the settings being collected, starting from the given ones at the first setter} */
+        private PoolSettings.Builder<A> changing() {
+            if (settings == null) {
+                settings = Objects.requireNonNull(given, "given").toBuilder().numaTopology(numaTopology);
+                given = null;
+            }
+            return settings;
+        }
+
+        /** {@return the pool's settings: the given ones as they are, or the collected ones, checked now} */
+        private PoolSettings<A> settings() {
+            return given != null ? given : Objects.requireNonNull(settings, "settings").build();
+        }
+
+        /** Elements per buffer (the largest size class); required, positive. */
+        public Builder<A> bufferSize(int bufferSize) {
+            changing().bufferSize(bufferSize);
+            return this;
+        }
+
+        /** The smallest size class in elements (default 0: none): {@link PoolSettings.Builder#minBufferSize}. */
+        public Builder<A> minBufferSize(int minBufferSize) {
+            changing().minBufferSize(minBufferSize);
+            return this;
+        }
+
+        /** Buffers allocated up front and after each resize (default 0, at most {@code maxSize}). */
+        public Builder<A> initialSize(int initialSize) {
+            changing().initialSize(initialSize);
+            return this;
+        }
+
+        /** Most idle buffers kept per size class (default 20, at most {@value PinnedMemoryPool#MAX_IDLE_BUFFERS}); returns beyond it are freed. */
+        public Builder<A> maxSize(int maxSize) {
+            changing().maxSize(maxSize);
+            return this;
+        }
+
+        /** Whether a returned buffer is zeroed before it is rented again (default true): {@link PoolSettings.Builder#clearOnReturn}. */
+        public Builder<A> clearOnReturn(boolean clearOnReturn) {
+            changing().clearOnReturn(clearOnReturn);
+            return this;
+        }
+
+        /** How long {@link PinnedMemoryPool#rentWaiting()} waits for memory (default 0: fail fast). */
+        public Builder<A> maxWait(Duration maxWait) {
+            changing().maxWait(maxWait);
+            return this;
+        }
+
+        /** Whether to ask for write-combined memory (default false; {@code cuda} only): {@link PoolSettings.Builder#writeCombined}. */
+        public Builder<A> writeCombined(boolean writeCombined) {
+            changing().writeCombined(writeCombined);
+            return this;
+        }
+
+        /** Whether each lease gets a segment of its own that throws once the lease ends (default false). */
+        public Builder<A> strictSegments(boolean strictSegments) {
+            changing().strictSegments(strictSegments);
+            return this;
+        }
+
+        /** How leaks are reported (default {@link LeakDetector#defaultLevel()}). */
+        public Builder<A> leakDetection(LeakDetectionLevel leakDetection) {
+            changing().leakDetection(leakDetection);
+            return this;
+        }
+
+        /** Threads that allocate the initial buffers (default: processors, at most 4): {@link PoolSettings.Builder#warmupThreads}. */
+        public Builder<A> warmupThreads(int warmupThreads) {
+            changing().warmupThreads(warmupThreads);
+            return this;
+        }
+
+        /** How long a transfer fence may stay pending before it counts as stuck (default 10 s, at most 100 days). */
+        public Builder<A> fenceWarnAfter(Duration fenceWarnAfter) {
+            changing().fenceWarnAfter(fenceWarnAfter);
+            return this;
+        }
+
+        /** The name in logs, stats and metrics (default {@code pool-N}; not blank). */
+        public Builder<A> name(String name) {
+            changing().name(name);
+            return this;
+        }
+
+        /**
+         * The NUMA node to bind the pool's memory to (default none): {@link PoolSettings.Builder#numaNode};
+         * what it was bound to is the pool's {@link PinnedMemoryPool#numaPlacement()}.
+         */
+        public Builder<A> numaNode(NumaNode numaNode) {
+            changing().numaNode(numaNode);
+            return this;
+        }
 
         /** Where memory comes from (default: {@link PageLockingBackends#defaultSelection()}). */
         public Builder<A> backend(PageLockingBackend backend) {
@@ -356,7 +444,9 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         /** The machine's NUMA nodes and CUDA device as seen by {@link #numaNode}: the seam tests use. */
         Builder<A> numaTopology(NumaTopology numaTopology) {
             this.numaTopology = Objects.requireNonNull(numaTopology, "numaTopology");
-            settings.numaTopology(numaTopology);
+            if (settings != null) {
+                settings.numaTopology(numaTopology);
+            }
             return this;
         }
 
@@ -377,7 +467,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
          * @throws PinnedMemoryException if the initial buffers cannot be allocated (none are kept)
          */
         public PinnedMemoryPool<A> build() {
-            return new PinnedMemoryPool<>(settings.build(), this);
+            return new PinnedMemoryPool<>(this);
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.PageLockingBackend;
+import dev.pinnedmemory.backend.PageLockingBackends;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -202,8 +205,11 @@ final class PoolBooks {
                 classLeaks);
     }
 
-    /** {@return a {@link PoolStats} of a pool with these settings, now serving {@code shape}} */
-    PoolStats stats(PoolSettings<?> settings, PoolShape shape, FencedBlocks fences, boolean pageLocked) {
+    /**
+     * {@return a {@link PoolStats} of a pool with these settings, now serving {@code shape} from
+     * {@code backend}} Whether its memory is page-locked, and the node it is bound to, are the backend's.
+     */
+    PoolStats stats(PoolSettings<?> settings, PoolShape shape, FencedBlocks fences, PageLockingBackend backend) {
         int fenced = fences.pending();
         Sums sums = sums(shape);
         List<SizeClassStats> classes = new ArrayList<>(shape.classes.length);
@@ -218,8 +224,8 @@ final class PoolBooks {
         return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
                 settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
                 sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
-                sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting(), waits.waits(),
-                waits.timeouts(), sums.askedBytes(), sums.backingBytes(), classes, settings.numaNode(), peakPinnedBytes.get(),
+                sums.leaks(), pinnedBytes.get(), backend.pageLocked(), fenced, waits.waiting(), waits.waits(),
+                waits.timeouts(), sums.askedBytes(), sums.backingBytes(), classes, PageLockingBackends.nodeOf(backend), peakPinnedBytes.get(),
                 peakInUse.get(), allocations.count(), allocations.totalNanos(), allocations.maxNanos(), frees.count(),
                 frees.totalNanos(), frees.maxNanos(), fences.stuck(), fences.oldestAgeNanos(),
                 fences.warnAfterNanos());

@@ -387,6 +387,6 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
     PoolStats stats() {
-        return books.stats(settings, shape, fenced, allocator.backend.pageLocked());
+        return books.stats(settings, shape, fenced, allocator.backend);
     }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
@@ -16,11 +17,12 @@ import org.jspecify.annotations.Nullable;
  * A pool's validated, immutable settings: the one shape between the outside (the
  * {@link PinnedMemoryPool.Builder}, the pool's constructors, the Spring Boot starter's
  * {@code pinned-memory.pools.<name>.*}) and the pool. Made by {@link #builder(ElementType)} (or the
- * canonical constructor); every rule is checked here, once, and a value that breaks one throws an
- * {@link InvalidPoolSettingException} naming the setting, the rule and the value. Lengths count
- * elements; a size given in bytes becomes elements once, in {@link ElementType#lengthForBytes}.
- * Every size, count and product of them is checked, so the pool's arithmetic cannot overflow.
- * Build a pool from it with {@link PinnedMemoryPool#builder(PoolSettings)}. Owns no memory;
+ * canonical constructor); every rule is checked in the canonical constructor, once per value made,
+ * and a value that breaks one throws an {@link InvalidPoolSettingException} naming the setting, the
+ * rule and the value as it was given. Lengths count elements; a size given in bytes becomes
+ * elements once, in {@link ElementType#lengthForBytes}. Every size, count and product of them is
+ * checked, so the pool's arithmetic cannot overflow. {@link PinnedMemoryPool#builder(PoolSettings)}
+ * builds a pool with these settings as they are: nothing is checked again. Owns no memory;
  * immutable and thread-safe.
  *
  * @param name the name in logs, stats and metrics
@@ -35,34 +37,46 @@ import org.jspecify.annotations.Nullable;
  * @param strictSegments whether each lease gets a segment of its own that fails once the lease ends
  * @param leakDetection how leaks are reported
  * @param warmupThreads threads that allocate the initial buffers
- * @param numaNode the NUMA node asked for: a node number, -1 for none, {@link #AUTO_NUMA_NODE} for the
- *     CUDA device's node; in a running pool's settings, the node its memory is bound to, or -1
+ * @param numaNode the NUMA node asked for: {@link NumaNode#NONE}, {@link NumaNode#AUTO} (the CUDA
+ *     device's node, found when the pool is built) or an online node; what a pool was bound to is
+ *     its {@link PinnedMemoryPool#numaPlacement()}
  * @param fenceWarnAfter how long a transfer fence may be pending before it is logged and counted as stuck
  * @param <A> the primitive array type
  */
 public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength, int minBufferLength, int initialSize,
                               int maxSize, boolean clearOnReturn, Duration maxWait, boolean writeCombined,
                               boolean strictSegments, LeakDetectionLevel leakDetection, int warmupThreads,
-                              int numaNode, Duration fenceWarnAfter) {
+                              NumaNode numaNode, Duration fenceWarnAfter) {
 
     /** Most idle buffers a pool keeps per size class: {@value}. */
     static final int MAX_IDLE = PinnedMemoryPool.MAX_IDLE_BUFFERS;
-
-    /** {@link #numaNode()} for {@link NumaNode#AUTO}, the CUDA device's node: {@value}. */
-    public static final int AUTO_NUMA_NODE = -2;
 
     /** Longest {@code fenceWarnAfter}: 100 days, well inside a nanosecond {@code long}. */
     static final Duration MAX_FENCE_WARN_AFTER = Duration.ofDays(100);
 
     /**
-     * Checks every rule, with lengths shown in elements.
+     * How the values being checked were given, while {@link Builder#build()} makes them: sizes in
+     * bytes or elements, and the machine whose online NUMA nodes count. Unbound for the canonical
+     * constructor called directly (elements, this machine). It lets the rules run once, here, and
+     * still report a value as it was given.
+     */
+    private static final ScopedValue<Given> GIVEN = ScopedValue.newInstance();
+
+    /** Told a pool's name each time its rules run: the seam tests count rule runs with; null otherwise. */
+    static volatile @Nullable Consumer<String> rulesRun;
+
+    /**
+     * Checks every rule, once, with lengths shown as they were given (elements, or bytes such as
+     * {@code 4096B} from {@link Builder#bufferSizeInBytes}), and a node number against the online
+     * nodes of this machine.
      *
      * @throws InvalidPoolSettingException naming the setting, the rule and the value
-     * @throws NullPointerException for a null name, type, duration or level
+     * @throws NullPointerException for a null name, type, duration, level or node
      */
     public PoolSettings {
+        Given given = GIVEN.orElse(Given.DIRECTLY);
         check(name, type, bufferLength, minBufferLength, initialSize, maxSize, maxWait, leakDetection, warmupThreads,
-                numaNode, fenceWarnAfter, String::valueOf);
+                numaNode, fenceWarnAfter, given);
     }
 
     /** {@return a builder for settings of a pool of {@code type} elements, with the defaults} */
@@ -75,18 +89,7 @@ public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength
         return new Builder<>(type).name(name).bufferSize(bufferLength).minBufferSize(minBufferLength)
                 .initialSize(initialSize).maxSize(maxSize).clearOnReturn(clearOnReturn).maxWait(maxWait)
                 .writeCombined(writeCombined).strictSegments(strictSegments).leakDetection(leakDetection)
-                .warmupThreads(warmupThreads).numaNode(requestedNumaNode()).fenceWarnAfter(fenceWarnAfter);
-    }
-
-    /** {@return {@link #numaNode()} as what was asked for} */
-    NumaNode requestedNumaNode() {
-        return numaNode == AUTO_NUMA_NODE ? NumaNode.AUTO : numaNode < 0 ? NumaNode.NONE : NumaNode.of(numaNode);
-    }
-
-    /** {@return these settings with {@code numaNode} instead} */
-    PoolSettings<A> withNumaNode(int numaNode) {
-        return new PoolSettings<>(name, type, bufferLength, minBufferLength, initialSize, maxSize, clearOnReturn, maxWait,
-                writeCombined, strictSegments, leakDetection, warmupThreads, numaNode, fenceWarnAfter);
+                .warmupThreads(warmupThreads).numaNode(numaNode).fenceWarnAfter(fenceWarnAfter);
     }
 
     /** {@return the bytes of {@code count} buffers of {@code length} elements} @throws IllegalArgumentException on overflow */
@@ -111,10 +114,15 @@ public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength
         }
     }
 
-    /** The rules, once; {@code size} shows a length as it was given (elements, or bytes as {@code 4096B}). */
+    /** The rules, once; {@code given} shows a length as it was given and says which machine's nodes count. */
     private static void check(String name, ElementType<?> type, int bufferLength, int minBufferLength, int initialSize,
                               int maxSize, Duration maxWait, LeakDetectionLevel leakDetection, int warmupThreads,
-                              int numaNode, Duration fenceWarnAfter, IntFunction<String> size) {
+                              NumaNode numaNode, Duration fenceWarnAfter, Given given) {
+        Consumer<String> counting = rulesRun;
+        if (counting != null) {
+            counting.accept(String.valueOf(name));
+        }
+        IntFunction<String> size = given.size();
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(leakDetection, "leakDetection");
         if (name == null || name.isBlank()) {
@@ -143,15 +151,32 @@ public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength
             throw new InvalidPoolSettingException("warmupThreads", "must be at least 1", String.valueOf(warmupThreads),
                     "1 or more");
         }
-        if (numaNode < AUTO_NUMA_NODE || numaNode > NumaNode.MAX_NODE) {
-            throw new InvalidPoolSettingException("numaNode", "must be -1 (none), -2 (auto) or a node number from 0 to "
-                    + NumaNode.MAX_NODE, String.valueOf(numaNode), "none, auto or a NUMA node number");
-        }
+        Objects.requireNonNull(numaNode, "numaNode");
         if (!Objects.requireNonNull(fenceWarnAfter, "fenceWarnAfter").isPositive()
                 || fenceWarnAfter.compareTo(MAX_FENCE_WARN_AFTER) > 0) {
             throw new InvalidPoolSettingException("fenceWarnAfter", "must be more than 0 and at most 100d",
                     fenceWarnAfter.toString(), "a duration such as 10s or 2m");
         }
+        if (!numaNode.isNone() && !numaNode.isAuto()) {
+            List<Integer> online = given.machine().onlineNodes();
+            if (!online.contains(numaNode.id())) {
+                String nodes = online.stream().map(String::valueOf).collect(Collectors.joining(", "));
+                throw new InvalidPoolSettingException("numaNode", "must be an online NUMA node of this machine ("
+                        + nodes + ", from " + given.machine().onlineNodesFile() + ")", String.valueOf(numaNode.id()),
+                        "none, auto (the CUDA device's node) or one of the online NUMA nodes: " + nodes);
+            }
+        }
+    }
+
+    /**
+     * How {@link Builder#build()} was given the values it checks.
+     *
+     * @param size shows a length as it was given: elements, or bytes as {@code 4096B}
+     * @param machine the machine whose online NUMA nodes a node number must be one of
+     */
+    private record Given(IntFunction<String> size, NumaTopology machine) {
+        /** The canonical constructor called directly: lengths in elements, this machine. */
+        static final Given DIRECTLY = new Given(String::valueOf, NumaTopology.system());
     }
 
     /**
@@ -333,20 +358,9 @@ public record PoolSettings<A>(String name, ElementType<A> type, int bufferLength
             IntFunction<String> size = bufferInBytes ? elements -> (long) elements * type.byteSize() + "B" : String::valueOf;
             String named = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
             LeakDetectionLevel leaks = leakDetection != null ? leakDetection : LeakDetector.defaultLevel();
-            int node = numaNode.isAuto() ? AUTO_NUMA_NODE : numaNode.id();
-            check(named, type, length, minLength, initialSize, maxSize, maxWait, leaks, warmupThreads, node,
-                    fenceWarnAfter, size);
-            if (node >= 0) {
-                List<Integer> online = numaTopology.onlineNodes();
-                if (!online.contains(node)) {
-                    String nodes = online.stream().map(String::valueOf).collect(Collectors.joining(", "));
-                    throw new InvalidPoolSettingException("numaNode", "must be an online NUMA node of this machine ("
-                            + nodes + ", from " + numaTopology.onlineNodesFile() + ")", String.valueOf(node),
-                            "none, auto (the CUDA device's node) or one of the online NUMA nodes: " + nodes);
-                }
-            }
-            return new PoolSettings<>(named, type, length, minLength, initialSize, maxSize, clearOnReturn, maxWait,
-                    writeCombined, strictSegments, leaks, warmupThreads, node, fenceWarnAfter);
+            return ScopedValue.where(GIVEN, new Given(size, numaTopology)).call(() -> new PoolSettings<>(named, type, length,
+                    minLength, initialSize, maxSize, clearOnReturn, maxWait, writeCombined, strictSegments, leaks,
+                    warmupThreads, numaNode, fenceWarnAfter));
         }
     }
 }

@@ -39,8 +39,9 @@ import java.util.List;
  * @param backingBytes bytes of the buffers that served those rents, summed: the waste is
  *     {@code backingBytes - requestedBytes}
  * @param sizeClasses each buffer size the pool serves now, smallest first (one without size classes)
- * @param numaNode the NUMA node the pool's memory is bound to ({@code numa-node}), or -1 when it is
- *     not bound (placed wherever the kernel or the CUDA driver puts it)
+ * @param numaNode the NUMA node the pool's memory is bound to, or -1 when it is not bound (placed
+ *     wherever the kernel or the CUDA driver puts it): {@link PinnedMemoryPool#numaPlacement()}'s
+ *     bound node, which also says what {@code numa-node} asked for
  * @param peakPinnedBytes most bytes the pool held at once since it started or its peaks were reset
  *     ({@link PoolMetrics#resetPeaks()}); exact
  * @param peakInUse most buffers in use at once, as seen at each rent that allocated and at each read

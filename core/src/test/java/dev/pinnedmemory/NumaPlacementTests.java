@@ -2,6 +2,7 @@ package dev.pinnedmemory;
 
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.NumaNode;
+import dev.pinnedmemory.backend.NumaPlacement;
 import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,6 +38,38 @@ class NumaPlacementTests {
             assertThat(pool.backend().name()).isEqualTo("mlock");
             assertThat(PageLockingBackends.nodeOf(pool.backend())).isZero();
         }
+    }
+
+    /** The settings keep what was asked; the pool says what it was bound to (node 0 is online here and mbind works). */
+    @Test
+    void aPlacementShouldSayWhatWasAskedAndWhatWasBound(@TempDir Path root) throws IOException {
+        PoolSettings<byte[]> onZero = PoolSettings.builder(ElementType.BYTE).bufferSize(4096).numaNode(NumaNode.of(0)).build();
+        try (PinnedMemoryPool<byte[]> placed = PinnedMemoryPool.builder(onZero).backend(PageLockingBackends.unlocked()).build();
+             PinnedMemoryPool<byte[]> unplaced = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4096)
+                     .backend(PageLockingBackends.unlocked()).build();
+             PinnedMemoryPool<byte[]> autoNoDevice = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4096)
+                     .numaNode(NumaNode.AUTO).backend(PageLockingBackends.unlocked()).build();
+             PinnedMemoryPool<byte[]> autoOnDevice = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4096)
+                     .numaNode(NumaNode.AUTO).backend(PageLockingBackends.unlocked())
+                     .numaTopology(twoNodeMachine(root, "0000:3b:00.0", "0")).build()) {
+            assertThat(onZero.numaNode()).as("the settings keep what was asked").isEqualTo(NumaNode.of(0));
+            assertThat(placed.numaPlacement()).isEqualTo(new NumaPlacement(NumaNode.of(0), OptionalInt.of(0)));
+            assertThat(placed.numaPlacement().isBound()).isTrue();
+            assertThat(unplaced.numaPlacement()).isEqualTo(new NumaPlacement(NumaNode.NONE, OptionalInt.empty()));
+            assertThat(autoNoDevice.numaPlacement()).isEqualTo(new NumaPlacement(NumaNode.AUTO, OptionalInt.empty()));
+            assertThat(autoNoDevice.numaPlacement().isBound()).isFalse();
+            assertThat(autoOnDevice.numaPlacement()).isEqualTo(new NumaPlacement(NumaNode.AUTO, OptionalInt.of(0)));
+            assertThat(autoOnDevice.numaPlacement()).hasToString("numa-node auto, bound to node 0");
+            assertThat(unplaced.numaPlacement()).hasToString("numa-node none, not bound");
+            assertThat(placed.stats().numaNode()).as("stats: the bound node").isZero();
+            assertThat(autoNoDevice.stats().numaNode()).as("stats: -1 when not bound").isEqualTo(-1);
+        }
+        assertThatThrownBy(() -> new NumaPlacement(NumaNode.of(1), OptionalInt.of(0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("bound: node 0 (expected: node 1, the node asked for)");
+        assertThatThrownBy(() -> new NumaPlacement(NumaNode.of(1), OptionalInt.empty()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("bound: none (expected: node 1, the node asked for)");
+        assertThatThrownBy(() -> new NumaPlacement(NumaNode.AUTO, OptionalInt.of(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("bound: node -1 (expected: 0 to 1023");
     }
 
     @Test

@@ -75,7 +75,7 @@ class PoolSettingsTests {
         assertThat(invalid).hasMessage("initialSize must be at most maxSize (2) but was 4");
         assertThat(catchThrowableOfType(InvalidPoolSettingException.class,
                 () -> new PoolSettings<>("p", ElementType.INT, 8, 0, 21, 20, true, Duration.ZERO, false, false,
-                        LeakDetectionLevel.SIMPLE, 1, -1, Duration.ofSeconds(10)))).hasMessage(invalid.getMessage().replace("(2) but was 4", "(20) but was 21"));
+                        LeakDetectionLevel.SIMPLE, 1, NumaNode.NONE, Duration.ofSeconds(10)))).hasMessage(invalid.getMessage().replace("(2) but was 4", "(20) but was 21"));
     }
 
     @Test
@@ -114,12 +114,12 @@ class PoolSettingsTests {
         Files.writeString(online, "0-1\n");
         NumaTopology twoNodes = NumaTopology.of(root, () -> null);
         assertThat(PoolSettings.builder(ElementType.BYTE).bufferSize(64).numaNode(NumaNode.of(1)).numaTopology(twoNodes)
-                .build().numaNode()).isEqualTo(1);
+                .build().numaNode()).isEqualTo(NumaNode.of(1));
         InvalidPoolSettingException invalid = catchThrowableOfType(InvalidPoolSettingException.class,
                 () -> PoolSettings.builder(ElementType.BYTE).bufferSize(64).numaNode(NumaNode.of(2)).numaTopology(twoNodes).build());
         assertThat(invalid).hasMessage("numaNode must be an online NUMA node of this machine (0, 1, from " + online + ") but was 2");
         assertThat(invalid.expected()).isEqualTo("none, auto (the CUDA device's node) or one of the online NUMA nodes: 0, 1");
         assertThat(PoolSettings.builder(ElementType.BYTE).bufferSize(64).numaNode(NumaNode.AUTO).build().numaNode())
-                .as("auto is resolved when the pool is built").isEqualTo(PoolSettings.AUTO_NUMA_NODE);
+                .as("auto is resolved when the pool is built").isEqualTo(NumaNode.AUTO);
     }
 }

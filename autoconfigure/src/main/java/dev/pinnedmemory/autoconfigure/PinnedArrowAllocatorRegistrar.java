@@ -18,7 +18,7 @@ import org.springframework.core.ResolvableType;
  * on its pool, so the context closes it (Arrow's leak check) before the pool. Pools of other element
  * types get none; a bean the application defines under the same name wins.
  *
- * <p>It reads the one binding of {@code pinned-memory.*} ({@link PinnedMemoryBinding}: made by
+ * <p>It reads the one binding of {@code pinned-memory.*} ({@link PoolBeanRegistrar}: made by
  * whichever of it and {@link PinnedMemoryPoolRegistrar} runs first, so their order does not matter)
  * and registers exactly the byte pools that registrar does: the configured ones, or {@code default}
  * when none is configured and the application has no pool beans of its own. Ahead of time,

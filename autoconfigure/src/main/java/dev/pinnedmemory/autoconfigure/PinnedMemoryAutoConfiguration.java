@@ -12,6 +12,7 @@ import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -20,13 +21,15 @@ import org.springframework.context.annotation.Bean;
  * configured pool (both from {@link PinnedMemoryPoolRegistrar}), the backend selection, the shared
  * {@link MemoryBudget}, the {@link PinnedMemoryPools} registry and a {@link PinnedMemoryHelper}.
  * Beans of these types that the application defines win. Switched off by
- * {@code pinned-memory.enabled=false}.
+ * {@code pinned-memory.enabled=false}. The {@link PinnedMemoryProperties} bean, which
+ * {@code /actuator/configprops} lists, is enabled here the standard way and bound by Spring Boot.
  *
  * <p>The context owns everything created here: pools and helper are closed at shutdown, which
  * unlocks and frees all their memory.
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "pinned-memory.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(PinnedMemoryProperties.class)
 public final class PinnedMemoryAutoConfiguration {
 
     @Bean

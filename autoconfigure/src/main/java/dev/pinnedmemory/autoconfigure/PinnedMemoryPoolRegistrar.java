@@ -11,12 +11,12 @@ import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.core.ResolvableType;
 
 /**
- * Registers one {@link PinnedMemoryPool} bean per pool of the {@link PinnedMemorySettings} that
- * {@link PinnedMemoryBinding} bound and validated (once, also registering the
- * {@code pinnedMemorySettings} bean and the {@code pinned-memory} configuration properties bean):
- * bean {@code <name>PinnedMemoryPool}, qualifier {@code <name>}, target type
+ * Registers one {@link PinnedMemoryPool} bean per pool of the {@link PinnedMemorySettings} bound
+ * and validated once ({@link PoolBeanRegistrar}, also registering the {@code pinnedMemorySettings}
+ * bean): bean {@code <name>PinnedMemoryPool}, qualifier {@code <name>}, target type
  * {@code PinnedMemoryPool<float[]>} (and so on), so it can be injected by qualifier or by generic
- * type. Each pool is built from its core {@link PoolSettings} with the backend and the budget beans.
+ * type. Each pool is built with its core {@link PoolSettings} as they are (their rules ran when
+ * they were made) plus the backend and the budget beans.
  * With no pool configured and no pool bean of the application's own, it registers the
  * {@code default} pool. A bean the application defines under the same name wins.
  *

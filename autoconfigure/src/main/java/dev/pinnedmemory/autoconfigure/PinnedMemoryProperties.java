@@ -16,15 +16,16 @@ import org.springframework.util.unit.DataSize;
  * detection, the budget, the strategy thresholds and the named pools. The shape of the YAML, and
  * the source of the IDE's completion (configuration metadata).
  *
- * <p>Bound once, at start-up, by {@link PinnedMemoryBinding} (for the registrars of the pool
- * beans), and turned at once into the immutable, validated {@link PinnedMemorySettings} that every
- * other part reads; each pool's values become the core's {@code PoolSettings}, whose rules they
- * must pass. Every rule is checked in that one step, before any bean is created, and every message
- * names the full property path including the pool's name; a failure is an
- * {@link InvalidPinnedMemoryPropertyException}. The bound object is then the bean
- * {@code pinned-memory-dev.pinnedmemory.autoconfigure.PinnedMemoryProperties}, listed by
- * {@code /actuator/configprops}; changing it later changes nothing. Owns no memory; not
- * thread-safe while being bound.
+ * <p>Bound once for the pools, at start-up, by the registrars of the pool beans
+ * ({@link PoolBeanRegistrar}), and turned at once into the immutable, validated
+ * {@link PinnedMemorySettings} that every other part reads; each pool's values become the core's
+ * {@code PoolSettings}, whose rules they must pass. Every rule is checked in that one step, before
+ * any bean is created, and every message names the full property path including the pool's name; a
+ * failure is an {@link InvalidPinnedMemoryPropertyException}. The auto-configuration also enables
+ * it as a configuration properties bean
+ * ({@code pinned-memory-dev.pinnedmemory.autoconfigure.PinnedMemoryProperties}, bound by Spring
+ * Boot), which {@code /actuator/configprops} lists; changing that bean later changes nothing. Owns
+ * no memory; not thread-safe while being bound.
  */
 @ConfigurationProperties(PinnedMemoryProperties.PREFIX)
 public class PinnedMemoryProperties {

@@ -15,8 +15,8 @@ import org.springframework.boot.context.properties.bind.BindableRuntimeHintsRegi
 /**
  * What the starter needs at run time by reflection, for ahead-of-time processing and native
  * images: binding of {@code pinned-memory.*} into {@link PinnedMemoryProperties} (done by
- * {@link PinnedMemoryBinding} with Spring Boot's {@code Binder} at start-up, not by the
- * {@code @ConfigurationProperties} machinery that would register these itself), and JSON
+ * {@link PoolBeanRegistrar} with Spring Boot's {@code Binder} at start-up, besides the
+ * {@code @ConfigurationProperties} bean that Boot registers hints for itself), and JSON
  * serialization of the Actuator endpoint's responses. Registered in
  * {@code META-INF/spring/aot.factories}. Stateless; thread-safe.
  *

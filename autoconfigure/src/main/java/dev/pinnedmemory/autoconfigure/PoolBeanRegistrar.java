@@ -1,6 +1,7 @@
 package dev.pinnedmemory.autoconfigure;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -20,22 +21,39 @@ import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.env.Environment;
 
 /**
  * What the registrars of per-pool beans ({@link PinnedMemoryPoolRegistrar},
- * {@link PinnedArrowAllocatorRegistrar}) share: they read the one binding of {@code pinned-memory.*}
- * ({@link PinnedMemoryBinding}), register a bean for each configured pool, or for {@code default}
- * when none is configured and the application has no pool beans of its own, and leave a bean the
- * application defined under the same name alone. Each definition carries its pool's qualifier, is
- * closed by the context, and is skipped by AOT
+ * {@link PinnedArrowAllocatorRegistrar}) share: the one binding of {@code pinned-memory.*} into the
+ * validated {@link PinnedMemorySettings}, and a bean for each configured pool, or for
+ * {@code default} when none is configured and the application has no pool beans of its own; a bean
+ * the application defined under the same name is left alone. Each definition carries its pool's
+ * qualifier, is closed by the context, and is skipped by AOT
  * ({@link BeanRegistrationAotProcessor#IGNORE_REGISTRATION_ATTRIBUTE}): the registrar is part of the
  * generated context and registers it again at start-up from the run-time environment. Not
  * thread-safe; used once by the context.
+ *
+ * <p>The binding happens before any bean exists, because the pools to register depend on it:
+ * whichever registrar runs first binds {@code pinned-memory.*} with Spring Boot's {@link Binder},
+ * validates it ({@link PinnedMemorySettings#of}) and registers the bean
+ * {@value #SETTINGS_BEAN}, skipped by AOT like the pools; the other finds it there. An invalid value
+ * fails then, with an {@link InvalidPinnedMemoryPropertyException}, before any memory is allocated.
+ * The {@link PinnedMemoryProperties} bean that {@code /actuator/configprops} lists is Spring Boot's
+ * own ({@code @EnableConfigurationProperties} on {@link PinnedMemoryAutoConfiguration}), bound by
+ * Boot from the same environment; it reports the configuration and changes nothing.
  */
 abstract class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor, EnvironmentAware, BeanFactoryAware {
+
+    /** The name of the {@link PinnedMemorySettings} bean. */
+    static final String SETTINGS_BEAN = "pinnedMemorySettings";
+
+    /** The attribute, on the settings bean's definition, that holds what was bound. */
+    private static final String BOUND = Bound.class.getName();
 
     private @Nullable Environment environment;
 
@@ -51,9 +69,18 @@ abstract class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor,
         this.beanFactory = beanFactory;
     }
 
+    /**
+     * What was bound and what it validated into.
+     *
+     * @param properties the bound properties, the YAML's shape
+     * @param settings the validated settings
+     */
+    private record Bound(PinnedMemoryProperties properties, PinnedMemorySettings settings) {
+    }
+
     @Override
     public final void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
-        PinnedMemoryBinding.Bound bound = PinnedMemoryBinding.of(registry, this.environment);
+        Bound bound = bind(registry, this.environment);
         Set<String> configured = bound.settings().pools().keySet().stream().map(PinnedMemoryPoolRegistrar::beanName)
                 .collect(Collectors.toSet());
         if (bound.properties().getPools().isEmpty() && hasApplicationPools(registry, configured)) {
@@ -68,6 +95,53 @@ abstract class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor,
                 definition.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
                 registry.registerBeanDefinition(name, definition);
             }
+        }
+    }
+
+    /**
+     * {@return the binding of {@code environment}'s {@code pinned-memory.*}: made, validated and
+     * registered as the settings bean on the first call for {@code registry}, found there on later ones}
+     *
+     * @throws InvalidPinnedMemoryPropertyException for the first value that breaks a rule
+     */
+    private static Bound bind(BeanDefinitionRegistry registry, @Nullable Environment environment) {
+        if (registry.containsBeanDefinition(SETTINGS_BEAN)
+                && registry.getBeanDefinition(SETTINGS_BEAN).getAttribute(BOUND) instanceof Bound bound) {
+            return bound;
+        }
+        PinnedMemoryProperties properties = properties(environment);
+        Bound bound = new Bound(properties, PinnedMemorySettings.of(properties));
+        if (registry.containsBeanDefinition(SETTINGS_BEAN)) {
+            registry.getBeanDefinition(SETTINGS_BEAN).setAttribute(BOUND, bound);   // the application's own bean wins
+        } else {
+            RootBeanDefinition settings = new RootBeanDefinition(PinnedMemorySettings.class);
+            settings.setInstanceSupplier(bound::settings);
+            settings.setAttribute(BeanRegistrationAotProcessor.IGNORE_REGISTRATION_ATTRIBUTE, true);
+            settings.setAttribute(BOUND, bound);
+            registry.registerBeanDefinition(SETTINGS_BEAN, settings);
+        }
+        return bound;
+    }
+
+    /** Binds; a value of the wrong kind for an enum is named like any other rule. */
+    private static PinnedMemoryProperties properties(@Nullable Environment environment) {
+        if (environment == null) {
+            return new PinnedMemoryProperties();
+        }
+        try {
+            return Binder.get(environment).bind(PinnedMemoryProperties.PREFIX, PinnedMemoryProperties.class)
+                    .orElseGet(PinnedMemoryProperties::new);
+        } catch (BindException ex) {
+            Class<?> type = ex.getTarget().getType().resolve(Object.class);
+            if (type.isEnum()) {
+                String allowed = Arrays.stream(type.getEnumConstants())
+                        .map(constant -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                        .collect(Collectors.joining(", "));
+                Object value = (ex.getProperty() != null) ? ex.getProperty().getValue() : null;
+                throw new InvalidPinnedMemoryPropertyException(ex.getName().toString(), "must be one of " + allowed,
+                        "'" + value + "'", "Set " + ex.getName() + " to one of: " + allowed + ".");
+            }
+            throw ex;
         }
     }
 

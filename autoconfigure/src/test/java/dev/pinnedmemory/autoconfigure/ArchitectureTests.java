@@ -49,6 +49,18 @@ class ArchitectureTests {
                 .check(CLASSES);
     }
 
+    /**
+     * Spring Boot keeps a configuration properties bean's bind method under a package-private
+     * attribute named after {@code BindMethod}; copying that key would tie the starter to Boot's
+     * internals. The properties bean is registered the supported way ({@code @EnableConfigurationProperties}).
+     */
+    @Test
+    void noClassShouldReachForBootsBindMethodAttribute() {
+        noClasses().should().dependOnClassesThat()
+                .haveFullyQualifiedName("org.springframework.boot.context.properties.bind.BindMethod")
+                .check(CLASSES);
+    }
+
     @Test
     void theCoreShouldNotDependOnSpring() {
         noClasses().that().resideInAnyPackage("dev.pinnedmemory", "dev.pinnedmemory.backend..", "dev.pinnedmemory.cuda..")

@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Ahead-of-time processing keeps the registrars, not what they register: the generated context
  * creates the Arrow allocator registrar, which registers the allocators again at start-up from the
- * run-time configuration, and has no code for the build-time allocators or pools themselves.
+ * run-time configuration, and has no code for the build-time allocators, pools or settings
+ * themselves. The configuration properties bean is Spring Boot's, generated the standard way.
  */
 class PinnedArrowAotTests {
 
@@ -48,7 +49,10 @@ class PinnedArrowAotTests {
         }).collect(Collectors.joining("\n"));
 
         assertThat(sources).contains("pinnedArrowAllocatorRegistrar").contains("pinnedMemoryPoolRegistrar")
-                .doesNotContain("batchesPinnedArrowAllocator").doesNotContain("batchesPinnedMemoryPool");
+                .doesNotContain("batchesPinnedArrowAllocator").doesNotContain("batchesPinnedMemoryPool")
+                .doesNotContain("\"pinnedMemorySettings\"");
+        // The configprops bean is Boot's own registration, generated like any @ConfigurationProperties bean.
+        assertThat(sources).contains("\"pinned-memory-dev.pinnedmemory.autoconfigure.PinnedMemoryProperties\"");
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.InvalidPoolSettingException;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PoolRuleRuns;
 import dev.pinnedmemory.PoolSettings;
 import dev.pinnedmemory.PoolStats;
 import dev.pinnedmemory.backend.NumaNode;
@@ -38,6 +39,9 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * the builder makes, and the bound properties listed by {@code /actuator/configprops}.
  */
 class PinnedMemoryConfigurationPathTests {
+
+    /** The name {@code @EnableConfigurationProperties} gives the properties bean: {@code <prefix>-<class name>}. */
+    private static final String PROPERTIES_BEAN = "pinned-memory-dev.pinnedmemory.autoconfigure.PinnedMemoryProperties";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(PinnedMemoryAutoConfiguration.class, PinnedArrowAutoConfiguration.class))
@@ -80,7 +84,7 @@ class PinnedMemoryConfigurationPathTests {
                     assertThat(yaml.property()).isEqualTo(name);
                     assertThat(yaml.value()).isEqualTo(core.value());
                     assertThat(yaml).hasMessage("'" + name + "' "
-                            + PinnedMemoryPropertiesValidator.kebab(core.rule()) + " but was " + core.value());
+                            + PinnedMemorySettings.kebab(core.rule()) + " but was " + core.value());
                     assertThat(yaml.action()).startsWith("Set " + name + " to ");
                 });
     }
@@ -90,7 +94,7 @@ class PinnedMemoryConfigurationPathTests {
         this.runner.withPropertyValues("pinned-memory.pools.frames.buffer-size=4KB", "pinned-memory.pools.frames.min-buffer-size=8KB")
                 .run(context -> assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
                         .hasMessage("'pinned-memory.pools.frames.min-buffer-size' must be at most buffer-size (4096B) but was 8192B"));
-        assertThat(PinnedMemoryPropertiesValidator.kebab("must be at most maxSize (2), or raise fenceWarnAfter"))
+        assertThat(PinnedMemorySettings.kebab("must be at most maxSize (2), or raise fenceWarnAfter"))
                 .isEqualTo("must be at most max-size (2), or raise fence-warn-after");
     }
 
@@ -127,7 +131,7 @@ class PinnedMemoryConfigurationPathTests {
                     assertThat(context).hasNotFailed();
                     Map<String, ConfigurationPropertiesBeanDescriptor> beans = context.getBean(ConfigurationPropertiesReportEndpoint.class)
                             .configurationProperties().getContexts().get(context.getId()).getBeans();
-                    ConfigurationPropertiesBeanDescriptor ours = beans.get(PinnedMemoryBinding.PROPERTIES_BEAN);
+                    ConfigurationPropertiesBeanDescriptor ours = beans.get(PROPERTIES_BEAN);
                     assertThat(ours).as("configprops beans: %s", beans.keySet()).isNotNull();
                     assertThat(ours.getPrefix()).isEqualTo("pinned-memory");
                     assertThat(ours.getProperties()).containsEntry("backend", "UNLOCKED").containsKey("maxTotalSize");
@@ -140,7 +144,27 @@ class PinnedMemoryConfigurationPathTests {
     }
 
     @Test
-    void thePropertiesShouldBeBoundOnceForPoolsAndArrowAllocatorsEvenWithTheBindingPostProcessor() {
+    void eachPoolsRulesShouldRunOnceFromYamlToItsEngine() throws Exception {
+        Map<String, Integer> runs = PoolRuleRuns.during(() -> this.runner
+                .withPropertyValues("pinned-memory.numa-node=0", "pinned-memory.pools.frames.element-type=float",
+                        "pinned-memory.pools.frames.buffer-size=64KB", "pinned-memory.pools.frames.min-buffer-size=4KB",
+                        "pinned-memory.pools.frames.initial-size=1", "pinned-memory.pools.batches.buffer-size=16KB")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasBean("framesPinnedMemoryPool").hasBean("batchesPinnedMemoryPool")
+                            .hasBean("batchesPinnedArrowAllocator");
+                    assertThat(context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class).stats().idle()).isEqualTo(1);
+                }));
+        assertThat(runs).as("rule runs per pool, application.yml to engine").containsOnly(Map.entry("frames", 1),
+                Map.entry("batches", 1));
+    }
+
+    /**
+     * The registrars of pools and Arrow allocators share one binding into the validated settings;
+     * the configprops bean is Spring Boot's own, bound by Boot the supported way (its binding
+     * post-processor), so the value is read twice in all: once for the pools, once for the report.
+     */
+    @Test
+    void thePoolsShouldBeBoundOnceForPoolsAndArrowAllocatorsAndTheReportByBoot() {
         AtomicInteger reads = new AtomicInteger();
         MapPropertySource counting = new MapPropertySource("counting", Map.of("pinned-memory.pools.batches.buffer-size", "64KB")) {
             @Override
@@ -155,11 +179,28 @@ class PinnedMemoryConfigurationPathTests {
                 .withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(counting))
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasBean("batchesPinnedMemoryPool").hasBean("batchesPinnedArrowAllocator")
-                            .hasSingleBean(PinnedMemoryProperties.class);
-                    assertThat(reads).as("reads of the pool's buffer-size").hasValue(1);
+                            .hasSingleBean(PinnedMemoryProperties.class).hasBean(PROPERTIES_BEAN);
+                    assertThat(reads).as("reads of the pool's buffer-size: the pools' binding and Boot's").hasValue(2);
                     assertThat(context.getBean(PinnedMemoryProperties.class).getPools().get("batches").getBufferSize().toBytes())
                             .isEqualTo(64 * 1024);
+                    assertThat(context.getBean(PinnedMemorySettings.class).pools().get("batches").bufferLength())
+                            .isEqualTo(64 * 1024);
                 });
+    }
+
+    /** An application that enables the same properties itself gets one properties bean, not two. */
+    @Test
+    void anApplicationThatEnablesThePropertiesItselfShouldShareTheOneBean() {
+        this.runner.withUserConfiguration(OwnPinnedMemoryProperties.class)
+                .withPropertyValues("pinned-memory.pools.frames.buffer-size=8KB")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(PinnedMemoryProperties.class)
+                        .hasBean(PROPERTIES_BEAN).hasBean("framesPinnedMemoryPool"));
+    }
+
+    /** Enables pinned memory's properties as an application might, besides the auto-configuration. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(PinnedMemoryProperties.class)
+    static class OwnPinnedMemoryProperties {
     }
 
     /** Registers Spring Boot's binding post-processor, as any application with other properties has. */

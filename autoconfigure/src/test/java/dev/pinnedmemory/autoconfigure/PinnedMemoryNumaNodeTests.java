@@ -3,11 +3,13 @@ package dev.pinnedmemory.autoconfigure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.actuate.PinnedMemoryEndpoint;
 import dev.pinnedmemory.backend.NumaNode;
+import dev.pinnedmemory.backend.NumaPlacement;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -30,8 +32,9 @@ class PinnedMemoryNumaNodeTests {
         this.runner.withPropertyValues("pinned-memory.pools.frames.buffer-size=4MB", "pinned-memory.pools.frames.numa-node=0",
                 "pinned-memory.pools.other.buffer-size=4KB").run(context -> {
                     assertThat(context).hasNotFailed();
-                    assertThat(context.getBean(PinnedMemorySettings.class).pools().get("frames").numaNode()).isZero();
+                    assertThat(context.getBean(PinnedMemorySettings.class).pools().get("frames").numaNode()).isEqualTo(NumaNode.of(0));
                     PinnedMemoryPool<?> frames = context.getBean("framesPinnedMemoryPool", PinnedMemoryPool.class);
+                    assertThat(frames.numaPlacement()).isEqualTo(new NumaPlacement(NumaNode.of(0), OptionalInt.of(0)));
                     try (PinnedBuffer<?> buffer = frames.rent()) {
                         buffer.fill(1);
                         assertThat(numaPolicy(buffer.address())).isEqualTo("bind:0");
@@ -56,7 +59,9 @@ class PinnedMemoryNumaNodeTests {
     void runWithAutoAndNoCudaDeviceShouldStartWithMemoryUnbound() {
         this.runner.withPropertyValues("pinned-memory.numa-node=AUTO").run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context.getBean("defaultPinnedMemoryPool", PinnedMemoryPool.class).stats().numaNode()).isEqualTo(-1);
+            PinnedMemoryPool<?> pool = context.getBean("defaultPinnedMemoryPool", PinnedMemoryPool.class);
+            assertThat(pool.stats().numaNode()).isEqualTo(-1);
+            assertThat(pool.numaPlacement()).isEqualTo(new NumaPlacement(NumaNode.AUTO, OptionalInt.empty()));
         });
     }
 

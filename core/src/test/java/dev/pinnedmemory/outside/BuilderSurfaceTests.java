@@ -52,4 +52,16 @@ class BuilderSurfaceTests {
                 .count();
         assertEquals(15, setters, "13 settings setters plus backend and budget");
     }
+
+    /** No inherited setters and so no bridges: the builder declares every setter it has. */
+    @Test
+    void theBuilderShouldDeclareEverySetterItself() {
+        assertEquals(Object.class, PinnedMemoryPool.Builder.class.getSuperclass());
+        java.util.Arrays.stream(PinnedMemoryPool.Builder.class.getMethods())
+                .filter(m -> m.getDeclaringClass() != Object.class)
+                .forEach(m -> {
+                    assertFalse(m.isBridge() || m.isSynthetic(), m + " is a bridge");
+                    assertEquals(PinnedMemoryPool.Builder.class, m.getDeclaringClass(), m + " is inherited");
+                });
+    }
 }

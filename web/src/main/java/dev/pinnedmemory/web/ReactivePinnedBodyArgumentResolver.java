@@ -68,7 +68,8 @@ public final class ReactivePinnedBodyArgumentResolver implements HandlerMethodAr
         if (leases == null) {
             return Mono.error(new IllegalStateException(PinnedBodyParameters.describe(parameter, pool.name())
                     + " needs " + PinnedBodyWebFilter.class.getSimpleName() + " among the web filters, which ends "
-                    + "the lease with the exchange (@EnablePinnedBody and the starter register it; register it with this resolver)"));
+                    + "the lease with the exchange (@EnablePinnedBody and the starter register it; register it "
+                    + "with this resolver)"));
         }
         Mono<? extends PinnedBuffer<?>> body = receive(pool, exchange.getRequest(), leases);
         return parameter.getParameterType() == Mono.class ? Mono.just(body) : body.cast(Object.class);

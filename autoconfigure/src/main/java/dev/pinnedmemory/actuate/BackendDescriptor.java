@@ -2,9 +2,12 @@ package dev.pinnedmemory.actuate;
 
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.pinnedmemory.backend.BackendReport;
 
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 
 /**
  * The backend part of the {@code pinnedmemory} endpoint's response. Immutable snapshot.
@@ -16,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * @param cudaDeviceCount CUDA devices seen, or -1 where CUDA could not be asked
  * @param cudaDeviceName the name of CUDA device 0, or null
  */
+@JsonInclude(JsonInclude.Include.ALWAYS)   // a null field is sent as null, as documented, also by Actuator's mapper
 public record BackendDescriptor(String name, boolean pageLocked, String requested, Map<String, String> skipped,
-                                int cudaDeviceCount, @Nullable String cudaDeviceName) {
+                                int cudaDeviceCount, @Nullable String cudaDeviceName) implements OperationResponseBody {
 
     /** {@return the descriptor of a backend selection report} */
     public static BackendDescriptor of(BackendReport report) {

@@ -3,6 +3,8 @@ package dev.pinnedmemory.actuate;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.PoolMetrics;
 
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+
 /**
  * The response of {@code GET} and {@code DELETE /actuator/pinnedmemory/{pool}/peaks}: one pool's
  * peaks, and the peak of the budget it shares. Immutable snapshot.
@@ -15,7 +17,7 @@ import dev.pinnedmemory.PoolMetrics;
  * @param budgetPeakBytes most bytes reserved at once from the budget the pool shares
  */
 public record PeaksDescriptor(String pool, long peakPinnedBytes, int peakInUse, long maxAllocationNanos,
-                              long maxFreeNanos, long budgetPeakBytes) {
+                              long maxFreeNanos, long budgetPeakBytes) implements OperationResponseBody {
 
     static PeaksDescriptor of(String name, PinnedMemoryPool<?> pool) {
         PoolMetrics metrics = pool.metrics();

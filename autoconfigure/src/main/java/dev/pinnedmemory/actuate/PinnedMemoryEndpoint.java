@@ -102,8 +102,8 @@ public class PinnedMemoryEndpoint {
 
     /** {@return the statistics of pool {@code pool}, or null (404 over HTTP) if there is none} */
     @ReadOperation
-    public @Nullable PoolStats pool(@Selector String pool) {
-        return this.pools.find(pool).map(PinnedMemoryPool::stats).orElse(null);
+    public @Nullable PoolDescriptor pool(@Selector String pool) {
+        return this.pools.find(pool).map(found -> new PoolDescriptor(found.stats())).orElse(null);
     }
 
     /**
@@ -120,7 +120,7 @@ public class PinnedMemoryEndpoint {
      *     over the budget, or the backend refuses the memory; the pool is then unchanged
      */
     @WriteOperation
-    public PoolStats resize(@Selector String pool, @Nullable String bufferSize) {
+    public PoolDescriptor resize(@Selector String pool, @Nullable String bufferSize) {
         PinnedMemoryPool<?> target = this.pools.find(pool).orElseThrow(() -> new PoolResizeException(
                 PoolResizeException.NOT_FOUND, pool, bufferSize,
                 "no pool named '" + pool + "' (known: " + this.pools.names() + ")"));
@@ -130,7 +130,7 @@ public class PinnedMemoryEndpoint {
         } catch (PinnedMemoryException | IllegalArgumentException | IllegalStateException ex) {
             throw badRequest(pool, bufferSize, ex.getMessage());
         }
-        return target.stats();
+        return new PoolDescriptor(target.stats());
     }
 
     private static int elements(ElementType<?> type, String pool, @Nullable String bufferSize) {

@@ -7,7 +7,6 @@ import java.util.stream.Collectors;
 import dev.pinnedmemory.MemoryBudgetExceededException;
 import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.PageLockingUnavailableException;
-import dev.pinnedmemory.web.PinnedBodyParameterException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanCreationException;
@@ -23,8 +22,9 @@ import org.springframework.util.unit.DataSize;
  * values (including ones that cannot be converted, such as {@code buffer-size: lots}), page-locking
  * that is required but unavailable, initial buffers over {@code max-total-size} (only when it was a
  * pool's warm-up that the budget refused), a bean whose creation rented more than the budget
- * holds (named with the pool it rented from; lowering {@code initial-size} would not help it), and
- * {@code @PinnedBody} parameters whose pool is unknown or of another element type.
+ * holds (named with the pool it rented from; lowering {@code initial-size} would not help it).
+ * {@code @PinnedBody} parameters have their own analyzer, {@link PinnedBodyFailureAnalyzer}, so that this one
+ * never needs the optional web module.
  *
  * <p>Registered in {@code META-INF/spring.factories}; ordered first so that Spring Boot's generic
  * binding analyzer does not describe our properties less precisely. Stateless; thread-safe.
@@ -69,13 +69,6 @@ public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Order
                             + "buffer-size.",
                     failure);
             case MemoryBudgetExceededException over -> rentRefused(failure, over);
-            case PinnedBodyParameterException parameter -> new FailureAnalysis(
-                    "A @PinnedBody parameter cannot receive request bodies: " + parameter.getMessage() + ".",
-                    "Name one of the pools " + parameter.pools() + " in @PinnedBody (empty: the only pool, or the one "
-                            + "named 'default'), configure the pool under pinned-memory.pools.<name>, and declare the "
-                            + "parameter as PinnedBuffer<A> (WebFlux: also Mono<PinnedBuffer<A>>) with the pool's "
-                            + "element type as A.",
-                    failure);
             case BindException bind when bind.getName().toString().startsWith(PinnedMemoryProperties.PREFIX + ".") ->
                     bindFailure(failure, bind);
             default -> null;

@@ -3,8 +3,11 @@ package dev.pinnedmemory.autoconfigure;
 import dev.pinnedmemory.PoolStats;
 import dev.pinnedmemory.SizeClassStats;
 import dev.pinnedmemory.actuate.BackendDescriptor;
+import dev.pinnedmemory.actuate.BudgetDescriptor;
+import dev.pinnedmemory.actuate.PeaksDescriptor;
 import dev.pinnedmemory.actuate.PinnedMemoryDescriptor;
 import dev.pinnedmemory.actuate.PinnedMemoryError;
+import dev.pinnedmemory.actuate.PoolDescriptor;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
@@ -30,7 +33,8 @@ public final class PinnedMemoryRuntimeHints implements RuntimeHintsRegistrar {
     public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
         BindableRuntimeHintsRegistrar.forTypes(PinnedMemoryProperties.class).registerHints(hints, classLoader);
         new BindingReflectionHintsRegistrar().registerReflectionHints(hints.reflection(), PoolStats.class,
-                SizeClassStats.class, PinnedMemoryDescriptor.class, BackendDescriptor.class, PinnedMemoryError.class,
+                SizeClassStats.class, PinnedMemoryDescriptor.class, BackendDescriptor.class, BudgetDescriptor.class,
+                PoolDescriptor.class, PeaksDescriptor.class, PinnedMemoryError.class,
                 PinnedMemorySettings.class);
     }
 }

@@ -10,8 +10,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The starter's packages depend one way: {@code actuate}, {@code metrics} and {@code web} only on the
- * core (and {@code web} on Spring Web, the Servlet API and Reactor), the auto-configuration on them;
+ * The starter's packages depend one way: {@code actuate} and {@code metrics} only on the core, the
+ * auto-configuration on them (and on the web and Arrow modules, whose own rules live in their modules);
  * no cycles, and the core itself stays free of Spring.
  */
 class ArchitectureTests {
@@ -34,19 +34,6 @@ class ArchitectureTests {
                 .should().dependOnClassesThat().resideInAPackage("dev.pinnedmemory.metrics..").check(CLASSES);
         noClasses().that().resideInAPackage("dev.pinnedmemory.metrics..")
                 .should().dependOnClassesThat().resideInAPackage("dev.pinnedmemory.actuate..").check(CLASSES);
-    }
-
-    @Test
-    void webShouldDependOnlyOnTheCoreSpringServletAndReactorNotOnTheAutoConfiguration() {
-        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage("dev.pinnedmemory.web..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.pinnedmemory", "dev.pinnedmemory.web..",
-                        "java..", "org.jspecify..", "org.springframework..", "jakarta.servlet..", "reactor..",
-                        "org.reactivestreams..")
-                .check(CLASSES);
-        noClasses().that().resideInAPackage("dev.pinnedmemory.web..").should().dependOnClassesThat()
-                .resideInAnyPackage("dev.pinnedmemory.autoconfigure..", "dev.pinnedmemory.actuate..",
-                        "dev.pinnedmemory.metrics..", "dev.pinnedmemory.backend..")
-                .check(CLASSES);
     }
 
     /**

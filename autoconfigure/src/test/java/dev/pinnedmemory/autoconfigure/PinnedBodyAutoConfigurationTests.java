@@ -1,6 +1,7 @@
 package dev.pinnedmemory.autoconfigure;
 
 import dev.pinnedmemory.PinnedBuffer;
+import dev.pinnedmemory.web.EnablePinnedBody;
 import dev.pinnedmemory.web.PinnedBody;
 import dev.pinnedmemory.web.PinnedBodyArgumentResolver;
 import dev.pinnedmemory.web.PinnedBodyExceptionHandler;
@@ -14,6 +15,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.config.EnableWebFlux;
@@ -21,10 +25,17 @@ import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
- * Which web stack gets {@code @PinnedBody}, and the start-up failures for a parameter whose pool is
- * unknown, ambiguous or of another element type, each naming the handler method, the pool and the types.
+ * Which web stack gets {@code @PinnedBody} (the web module's configurations, imported by the
+ * auto-configuration), that a request is answered through it, that an application wiring it itself makes the
+ * auto-configuration back off, and the start-up failures for a parameter whose pool is unknown, ambiguous or
+ * of another element type, each naming the handler method, the pool and the types. The behaviour of
+ * {@code @PinnedBody} itself is tested in the web module.
  */
 class PinnedBodyAutoConfigurationTests {
 
@@ -46,6 +57,12 @@ class PinnedBodyAutoConfigurationTests {
     @Configuration(proxyBeanMethods = false)
     @EnableWebFlux
     static class WebFlux {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableWebMvc
+    @EnablePinnedBody
+    static class MvcWiredByTheApplication {
     }
 
     @RestController
@@ -108,6 +125,30 @@ class PinnedBodyAutoConfigurationTests {
     }
 
     @Test
+    void servletRequestShouldBeReceivedAndRefusedThroughTheAutoConfiguration() {
+        servlet.withUserConfiguration(Mvc.class, FramesController.class).run(context -> {
+            MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+
+            mvc.perform(post("/frames").contentType(MediaType.APPLICATION_OCTET_STREAM).content(new byte[400]))
+                    .andExpect(status().isOk()).andExpect(content().string("100"));
+            mvc.perform(post("/frames").contentType(MediaType.APPLICATION_OCTET_STREAM).content(new byte[4100]))
+                    .andExpect(status().is(413))
+                    .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                    .andExpect(jsonPath("$.pool").value("frames")).andExpect(jsonPath("$.limitBytes").value(4096));
+        });
+    }
+
+    @Test
+    void applicationThatEnablesPinnedBodyItselfShouldMakeTheAutoConfigurationBackOff() {
+        servlet.withUserConfiguration(MvcWiredByTheApplication.class, FramesController.class).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(PinnedBodyArgumentResolver.class)
+                    .hasSingleBean(PinnedBodyExceptionHandler.class);
+            assertThat(context.getBean(RequestMappingHandlerAdapter.class).getCustomArgumentResolvers())
+                    .filteredOn(PinnedBodyArgumentResolver.class::isInstance).hasSize(1);
+        });
+    }
+
+    @Test
     void reactiveApplicationShouldGetTheReactiveResolverAndTheFilterThatEndsLeases() {
         reactive.withUserConfiguration(WebFlux.class, FramesController.class).run(context -> assertThat(context)
                 .hasNotFailed().hasSingleBean(ReactivePinnedBodyArgumentResolver.class).hasSingleBean(PinnedBodyWebFilter.class)
@@ -140,7 +181,7 @@ class PinnedBodyAutoConfigurationTests {
     @Test
     void unknownPoolFailureShouldBeAnalyzedWithTheFix() {
         servlet.withUserConfiguration(Mvc.class, UnknownPoolController.class).run(context -> {
-            org.springframework.boot.diagnostics.FailureAnalysis analysis = new PinnedMemoryFailureAnalyzer()
+            org.springframework.boot.diagnostics.FailureAnalysis analysis = new PinnedBodyFailureAnalyzer()
                     .analyze(context.getStartupFailure());
             assertThat(analysis).isNotNull();
             assertThat(analysis.getDescription()).isEqualTo("A @PinnedBody parameter cannot receive request bodies: "

@@ -17,7 +17,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Turns every refusal into an RFC 9457 problem ({@code application/problem+json}) with a
  * {@code detail} that says what was wrong: Spring MVC's own (415 for a wrong content type, 400 for a
  * missing or malformed parameter, 404, 405) through {@link ResponseEntityExceptionHandler}, which also
- * answers the starter's {@code PinnedBodyException}s for batches (413, 400, 503 with {@code Retry-After}) as
+ * answers the web module's {@code PinnedBodyException}s for batches (413, 400, 503 with {@code Retry-After}) as
  * they describe themselves, this service's {@link RequestRefusedException}s, and memory or CUDA trouble on
  * the server's side.
  */

@@ -8,48 +8,47 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
+import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PinnedMemoryPools;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A real Tomcat on a random port serving {@link MvcIngestApplication}; after each test every lease is back. */
-@SpringBootTest(classes = MvcIngestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.main.web-application-type=servlet"})
+/**
+ * A real Tomcat on a free port serving {@link MvcIngestApplication}, a plain Spring MVC application wired with
+ * {@link EnablePinnedBody}; after each test every lease is back.
+ */
 abstract class MvcIngestTests {
 
-    static final int FRAME_BYTES = 64 * 1024;
+    static final int FRAME_BYTES = IngestPools.FRAME_BYTES;
 
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    @Qualifier("frames")
-    PinnedMemoryPool<float[]> frames;
-
-    @Autowired
-    @Qualifier("default")
-    PinnedMemoryPool<byte[]> defaultPool;
-
-    @Autowired
-    MvcIngestApplication.IngestController controller;
+    private static MvcServer server;
+    static int port;
+    static PinnedMemoryPool<float[]> frames;
+    static PinnedMemoryPool<byte[]> defaultPool;
+    static MvcIngestApplication.IngestController controller;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @org.springframework.test.context.DynamicPropertySource
-    static void pools(org.springframework.test.context.DynamicPropertyRegistry registry) {
-        for (String property : MvcIngestApplication.PROPERTIES) {
-            String[] pair = property.split("=", 2);
-            registry.add(pair[0], () -> pair[1]);
-        }
+    @BeforeAll
+    static void start() throws Exception {
+        server = MvcServer.start(MvcIngestApplication.class);
+        port = server.port();
+        PinnedMemoryPools pools = server.context().getBean(PinnedMemoryPools.class);
+        frames = pools.get("frames", ElementType.FLOAT);
+        defaultPool = pools.get("default", ElementType.BYTE);
+        controller = server.context().getBean(MvcIngestApplication.IngestController.class);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
     }
 
     @BeforeEach

@@ -21,8 +21,8 @@ import org.springframework.web.server.ServerWebExchange;
  * {@code Mono<PinnedBuffer<A>>}: joins the request body into a lease with
  * {@link PinnedDataBuffers#join} and hands the lease to the exchange, which ends it when it is done
  * (completed, failed or cancelled) unless the handler ended it first; that needs
- * {@link PinnedBodyWebFilter}, which the starter registers with this resolver through
- * {@code WebFluxConfigurer.configureArgumentResolvers}. A {@code Mono} parameter reads the body when the
+ * {@link PinnedBodyWebFilter}, which {@link EnablePinnedBody} (and the starter) registers with this resolver,
+ * added through {@code WebFluxConfigurer.configureArgumentResolvers}. A {@code Mono} parameter reads the body when the
  * handler subscribes to it (once). Thread-safe.
  */
 public final class ReactivePinnedBodyArgumentResolver implements HandlerMethodArgumentResolver {
@@ -68,7 +68,8 @@ public final class ReactivePinnedBodyArgumentResolver implements HandlerMethodAr
         if (leases == null) {
             return Mono.error(new IllegalStateException(PinnedBodyParameters.describe(parameter, pool.name())
                     + " needs " + PinnedBodyWebFilter.class.getSimpleName() + " among the web filters, which ends "
-                    + "the lease with the exchange (the starter registers it; register it with this resolver)"));
+                    + "the lease with the exchange (@EnablePinnedBody and the starter register it; register it "
+                    + "with this resolver)"));
         }
         Mono<? extends PinnedBuffer<?>> body = receive(pool, exchange.getRequest(), leases);
         return parameter.getParameterType() == Mono.class ? Mono.just(body) : body.cast(Object.class);

@@ -4,19 +4,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.MemoryBudgetExceededException;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import dev.pinnedmemory.PinnedMemoryPools;
 import dev.pinnedmemory.PoolStats;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
@@ -27,28 +27,33 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * {@code @PinnedBody} on WebFlux handlers, {@code PinnedBuffer} and {@code Mono<PinnedBuffer>}, through
- * {@link WebTestClient} against a real Reactor Netty server: values, sizes, refusals, and the end of each
+ * {@link WebTestClient} against a real Reactor Netty server serving {@link WebFluxIngestApplication}, a plain
+ * Spring WebFlux application wired with {@link EnablePinnedBody}: values, sizes, refusals, and the end of each
  * lease (response written, handler threw, handler closed it, exchange cancelled, client gone mid-body).
  */
-@SpringBootTest(classes = WebFluxIngestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.main.web-application-type=reactive", "pinned-memory.max-total-size=256KB",
-                "pinned-memory.pools.frames.element-type=float", "pinned-memory.pools.frames.buffer-size=64KB",
-                "pinned-memory.pools.frames.min-buffer-size=4KB", "pinned-memory.pools.frames.max-wait=100ms"})
 class PinnedBodyWebFluxTests {
 
-    private static final int FRAME_BYTES = 64 * 1024;
+    private static final int FRAME_BYTES = IngestPools.FRAME_BYTES;
 
-    @LocalServerPort
-    private int port;
-
-    @Autowired
-    @Qualifier("frames")
-    private PinnedMemoryPool<float[]> frames;
-
-    @Autowired
-    private WebFluxIngestApplication.ReactiveIngestController controller;
+    private static WebFluxServer server;
+    private static int port;
+    private static PinnedMemoryPool<float[]> frames;
+    private static WebFluxIngestApplication.ReactiveIngestController controller;
 
     private WebTestClient client;
+
+    @BeforeAll
+    static void start() {
+        server = WebFluxServer.start(WebFluxIngestApplication.class);
+        port = server.port();
+        frames = server.context().getBean(PinnedMemoryPools.class).get("frames", ElementType.FLOAT);
+        controller = server.context().getBean(WebFluxIngestApplication.ReactiveIngestController.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
 
     @BeforeEach
     void connect() {

@@ -6,16 +6,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.pinnedmemory.PinnedBuffer;
 import reactor.core.publisher.Mono;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.config.EnableWebFlux;
 
-/** A reactive application whose handlers take {@code @PinnedBody} parameters, and record what they saw. */
-@SpringBootConfiguration
-@EnableAutoConfiguration
-@Import(WebFluxIngestApplication.ReactiveIngestController.class)
+/**
+ * A plain Spring WebFlux application (no Spring Boot) whose handlers take {@code @PinnedBody} parameters, and
+ * record what they saw: {@code @EnableWebFlux} and {@link EnablePinnedBody} beside the application's pools.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFlux
+@EnablePinnedBody
+@Import({IngestPools.class, WebFluxIngestApplication.ReactiveIngestController.class})
 class WebFluxIngestApplication {
 
     @RestController

@@ -10,7 +10,8 @@ import org.springframework.web.server.WebFilterChain;
 /**
  * Ends the leases of an exchange's {@code @PinnedBody} parameters when the exchange is done: after the
  * response is written, when handling fails, or when the client goes away (cancellation). Ordered first,
- * so it sees every exchange the reactive resolver does; the starter registers it with the resolver.
+ * so it sees every exchange the reactive resolver does; {@link EnablePinnedBody} (and the starter) registers
+ * it with the resolver.
  * Stateless; thread-safe.
  */
 public final class PinnedBodyWebFilter implements WebFilter, Ordered {

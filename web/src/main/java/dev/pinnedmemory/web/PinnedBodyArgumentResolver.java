@@ -24,7 +24,7 @@ import org.springframework.web.method.support.ModelAndViewContainer;
  * Spring MVC's resolver of {@link PinnedBody} parameters: reads the servlet request body into a lease
  * of the parameter's pool (see {@link PinnedBody} for sizes, refusals and byte order) and ends the lease
  * when the request completes, or, for an asynchronous request, when its async processing completes
- * after the response is written. Registered by the starter through
+ * after the response is written. Registered by {@link EnablePinnedBody} (and the starter) through
  * {@code WebMvcConfigurer.addArgumentResolvers}; {@link #checkHandlerMethods} is what fails start-up for
  * a parameter whose pool is unknown or of another element type. Thread-safe.
  */

@@ -9,26 +9,22 @@ import java.util.zip.CRC32;
 
 import dev.pinnedmemory.PinnedBuffer;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 
-/** A servlet application whose handlers take {@code @PinnedBody} parameters, and record what they saw. */
-@SpringBootConfiguration
-@EnableAutoConfiguration
-@Import(MvcIngestApplication.IngestController.class)
+/**
+ * A plain Spring MVC application (no Spring Boot) whose handlers take {@code @PinnedBody} parameters, and record
+ * what they saw: {@code @EnableWebMvc} and {@link EnablePinnedBody} beside the application's pools.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebMvc
+@EnablePinnedBody
+@Import({IngestPools.class, MvcIngestApplication.IngestController.class})
 class MvcIngestApplication {
-
-    static final String[] PROPERTIES = {
-            "pinned-memory.max-total-size=256KB",
-            "pinned-memory.pools.frames.element-type=float",
-            "pinned-memory.pools.frames.buffer-size=64KB",
-            "pinned-memory.pools.frames.min-buffer-size=4KB",
-            "pinned-memory.pools.frames.max-wait=100ms",
-            "pinned-memory.pools.default.buffer-size=16KB"};
 
     @RestController
     static class IngestController {

@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 final class JCudaRuntime implements CudaRuntime {
 
     private final Map<Long, ContextHandle> contexts = new ConcurrentHashMap<>();
+    private volatile boolean driverInitialized;
 
     JCudaRuntime() {
     }
@@ -79,6 +80,11 @@ final class JCudaRuntime implements CudaRuntime {
     /** @throws BackendException when JCuda's driver library does not load (no {@code libcuda.so.1}) */
     @Override
     public int currentContext(long[] context) {
+        if (!driverInitialized) {
+            // The runtime has initialised the driver by now (a device was found through it); cuInit is idempotent.
+            CudaCalls.driverCall(() -> JCudaDriver.cuInit(0));
+            driverInitialized = true;
+        }
         ContextHandle handle = new ContextHandle();
         int code = CudaCalls.driverCall(() -> JCudaDriver.cuCtxGetCurrent(handle));
         context[0] = code == CUresult.CUDA_SUCCESS ? handle.handle() : 0;

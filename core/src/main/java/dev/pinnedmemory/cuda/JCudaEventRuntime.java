@@ -23,6 +23,7 @@ final class JCudaEventRuntime implements EventRuntime {
     static final JCudaEventRuntime INSTANCE = new JCudaEventRuntime();
 
     private final Map<Long, ContextHandle> contexts = new ConcurrentHashMap<>();
+    private volatile boolean driverInitialized;
 
     private JCudaEventRuntime() {
     }
@@ -55,6 +56,11 @@ final class JCudaEventRuntime implements EventRuntime {
     /** @throws PinnedMemoryException when JCuda's driver library does not load (no {@code libcuda.so.1}) */
     @Override
     public int currentContext(long[] context) {
+        if (!driverInitialized) {
+            // The runtime has initialised the driver by now (a device was found through it); cuInit is idempotent.
+            CudaCalls.driverCall(() -> JCudaDriver.cuInit(0));
+            driverInitialized = true;
+        }
         ContextHandle handle = new ContextHandle();
         int code = CudaCalls.driverCall(() -> JCudaDriver.cuCtxGetCurrent(handle));
         context[0] = code == CUresult.CUDA_SUCCESS ? handle.handle() : 0;

@@ -27,10 +27,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Needs a CUDA driver and device: skipped (not failed) elsewhere. Run alone with {@code -Dgroups=gpu}. */
@@ -137,7 +138,7 @@ class CudaBackendTests {
             assertThat(back[0]).isEqualTo((byte) 0x6B);
             assertThat(back[back.length - 1]).isEqualTo((byte) 0x6B);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> budget.usedBytes() == 0);   // freed on the background thread
+        awaitUntil(() -> budget.usedBytes() == 0, Duration.ofSeconds(30));   // freed on the background thread
         assertThat(hostMemoryType(address)).isEqualTo(cudaMemoryType.cudaMemoryTypeUnregistered);
     }
 
@@ -187,7 +188,7 @@ class CudaBackendTests {
                 }
                 rented.forEach(PinnedBuffer::close);
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> budget.usedBytes() == 0);
+            awaitUntil(() -> budget.usedBytes() == 0, Duration.ofSeconds(10));
         } finally {
             JCudaDriver.cuCtxDestroy(own);
         }
@@ -224,6 +225,18 @@ class CudaBackendTests {
         });
         freer.join();
         assertThat(after[0]).isEqualTo(before[0]);
+    }
+
+    /**
+     * Polls {@code condition} until it holds, failing after {@code limit}. (Not Awaitility: the bundle
+     * that runs these tests on a GPU machine would need Hamcrest, and with it java.desktop.)
+     */
+    static void awaitUntil(BooleanSupplier condition, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition still false after %s", limit).isLessThan(deadline);
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 
     private static int hostMemoryType(long address) {

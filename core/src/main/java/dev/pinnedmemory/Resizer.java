@@ -40,8 +40,9 @@ final class Resizer<A> {
     private final Supplier<PoolShape> current;
     private final Consumer<PoolShape> publish;
 
-    Resizer(PoolSettings<A> settings, MemoryBudget budget, PageLockingBackend backend, Function<SizeClass, BlockAnchor> allocate,
-            Consumer<NativeBlock> drop, Supplier<PoolShape> current, Consumer<PoolShape> publish) {
+    Resizer(PoolSettings<A> settings, MemoryBudget budget, PageLockingBackend backend,
+            Function<SizeClass, BlockAnchor> allocate, Consumer<NativeBlock> drop, Supplier<PoolShape> current,
+            Consumer<PoolShape> publish) {
         this.settings = settings;
         this.budget = budget;
         this.backend = backend;

@@ -14,6 +14,7 @@ import jcuda.runtime.cudaEvent_t;
 import jcuda.runtime.cudaMemcpyKind;
 import jcuda.runtime.cudaStream_t;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,6 +32,7 @@ class CudaDevice {
     private final BackendReport report;
     private final RoundTripCalls calls;
 
+    @Autowired
     CudaDevice(BackendSelection selection) {
         this(selection, RoundTripCalls.JCUDA);
     }

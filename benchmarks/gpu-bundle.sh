@@ -3,7 +3,8 @@
 # the check needs, the library, JCuda with its linux-x86_64 natives (without the PTX compiler and NVRTC,
 # which the check never loads), the gpu-tagged tests of core with JUnit's console launcher, the GPU check
 # (dev.pinnedmemory.benchmarks.gpu.GpuCheck: tests, bandwidth, warm-up, PyTorch in the same run) and
-# gpu-check/run.sh. On the GPU machine, with nothing but /bin/sh, tar and the NVIDIA driver:
+# gpu-check/run.sh; the JCuda natives also unpacked into natives/, which run.sh puts on java.library.path.
+# On the GPU machine, with nothing but /bin/sh, tar and the NVIDIA driver:
 #   tar xzf gpu-check.tar.gz && gpu-check/run.sh "$OUT"
 #
 # Usage (from the repository root): benchmarks/gpu-bundle.sh [--no-build]
@@ -59,6 +60,10 @@ cp "$jars"/test-lib/*.jar "$stage/test-lib/"
 (cd "$work/natives" && "$bin/jar" xf "$OLDPWD/$jars/lib/jcuda-natives-linux-x86_64.jar")
 rm -f "$work"/natives/lib/libJNvPTXCompiler-* "$work"/natives/lib/libJNvrtc-*
 "$bin/jar" --create --file "$stage/lib/jcuda-natives-linux-x86_64.jar" -C "$work/natives" lib
+# Unpacked too: run.sh puts natives/ on java.library.path, so JCuda loads them in place instead of extracting
+# them into a tmpdir that may be noexec or hold a stale copy (the jar stays as JCuda's fallback).
+mkdir -p "$stage/natives"
+cp "$work"/natives/lib/*.so "$stage/natives/"
 "$bin/jar" --create --file "$stage/lib/pinned-memory-gpu-check.jar" -C benchmarks/target/classes dev/pinnedmemory/benchmarks/gpu
 
 # The gpu-tagged test classes of core, with their nested and lambda classes.

@@ -5,7 +5,11 @@ Usage: torch_peer.py SIZES_MIB SIZES_GIB   e.g. torch_peer.py 64,1024 1,8
 Prints key=value lines (GB/s as 10^9 bytes per second, seconds for allocations):
   status=ok|skipped, reason=..., torch=..., device=...,
   h2d.pinned.<MiB>, h2d.pageable.<MiB>, d2h.pinned.<MiB>, d2h.pageable.<MiB>  (median GB/s, CUDA events)
-  alloc.pinned.<GiB>  (seconds for torch.empty(n, dtype=torch.uint8, pin_memory=True))
+  alloc.pinned.<GiB>  (seconds for torch.empty(n, dtype=torch.uint8, pin_memory=True): one block, not filled)
+  alloc.pinned.zeroed.<GiB>  (seconds for torch.zeros(n, dtype=torch.uint8, pin_memory=True): one block, zero-filled,
+                              like the library's buffers, which are zeroed before they are handed out)
+  hostCacheEmptied=True|False  (whether the caching host allocator was emptied between allocations, so that each
+                                one really allocated; False means the zeroed figure may be a cache hit)
 """
 import statistics
 import sys
@@ -34,18 +38,21 @@ def main():
     torch.zeros(1, device="cuda")
     out("device", torch.cuda.get_device_name(0))
 
-    # First, in a fresh process, so that PyTorch's caching host allocator has no block to hand back.
+    # First, in a fresh process, so that PyTorch's caching host allocator has no block to hand back; the cache is
+    # emptied after each allocation, so the next one allocates too (same size: it would otherwise be a cache hit).
+    empty_host_cache = getattr(torch._C, "_host_emptyCache", None)
+    out("hostCacheEmptied", empty_host_cache is not None)
     for gib in sizes_gib:
         n = gib << 30
-        t0 = time.perf_counter()
-        pinned = torch.empty(n, dtype=torch.uint8, pin_memory=True)
-        t1 = time.perf_counter()
-        out(f"alloc.pinned.{gib}", round(t1 - t0, 4))
-        out(f"alloc.pinned.{gib}.isPinned", pinned.is_pinned())
-        del pinned
-    empty_host_cache = getattr(torch._C, "_host_emptyCache", None)
-    if empty_host_cache is not None:
-        empty_host_cache()
+        for label, make in (("", torch.empty), (".zeroed", torch.zeros)):
+            t0 = time.perf_counter()
+            pinned = make(n, dtype=torch.uint8, pin_memory=True)
+            t1 = time.perf_counter()
+            out(f"alloc.pinned{label}.{gib}", round(t1 - t0, 4))
+            out(f"alloc.pinned{label}.{gib}.isPinned", pinned.is_pinned())
+            del pinned
+            if empty_host_cache is not None:
+                empty_host_cache()
 
     start = torch.cuda.Event(enable_timing=True)
     stop = torch.cuda.Event(enable_timing=True)

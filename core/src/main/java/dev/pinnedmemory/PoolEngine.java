@@ -69,7 +69,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         if (!budget.tryReserve(needed)) {
             throw refusals.initial(needed);
         }
-        this.resizer = new Resizer<>(settings, budget,
+        this.resizer = new Resizer<>(settings, budget, allocator.backend,
                 target -> allocator.allocate(books, target, settings.writeCombined(), who),
                 block -> drop(block, false), () -> shape, next -> shape = next);
         this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, refusals::budget,

@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.backend.PageLockingBackend;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,6 +30,8 @@ final class Resizer<A> {
 
     private final PoolSettings<A> settings;
     private final MemoryBudget budget;
+    /** Where the memory comes from: warm-up threads allocate as the calling thread would ({@link Warmup}). */
+    private final PageLockingBackend backend;
     /** Allocates a buffer of a class from bytes already reserved. */
     private final Function<SizeClass, BlockAnchor> allocate;
     /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
@@ -36,10 +40,12 @@ final class Resizer<A> {
     private final Supplier<PoolShape> current;
     private final Consumer<PoolShape> publish;
 
-    Resizer(PoolSettings<A> settings, MemoryBudget budget, Function<SizeClass, BlockAnchor> allocate,
-            Consumer<NativeBlock> drop, Supplier<PoolShape> current, Consumer<PoolShape> publish) {
+    Resizer(PoolSettings<A> settings, MemoryBudget budget, PageLockingBackend backend,
+            Function<SizeClass, BlockAnchor> allocate, Consumer<NativeBlock> drop, Supplier<PoolShape> current,
+            Consumer<PoolShape> publish) {
         this.settings = settings;
         this.budget = budget;
+        this.backend = backend;
         this.allocate = allocate;
         this.drop = drop;
         this.current = current;
@@ -69,7 +75,7 @@ final class Resizer<A> {
                     one.run();
                 }
             } else {
-                Warmup.run(threads, count, one);
+                Warmup.run(backend, threads, count, one);
             }
         } catch (RuntimeException | Error e) {
             for (BlockAnchor anchor : made) {

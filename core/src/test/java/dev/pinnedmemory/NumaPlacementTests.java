@@ -26,6 +26,7 @@ class NumaPlacementTests {
 
     @Test
     void aPoolOnNodeZeroShouldHaveItsMlockedBuffersBoundToNodeZero() {
+        requireNodeZero();
         PageLockingBackend mlock = mlockOrSkip();
         try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(LENGTH).initialSize(1)
                 .backend(mlock).numaNode(NumaNode.of(0)).name("placed").build();
@@ -74,6 +75,7 @@ class NumaPlacementTests {
 
     @Test
     void aPoolOnNodeZeroShouldBindUnlockedMemoryToo() {
+        requireNodeZero();
         try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(LENGTH)
                 .backend(PageLockingBackends.unlocked()).numaNode(NumaNode.parse("0")).build();
              PinnedBuffer<byte[]> buffer = pool.rent()) {
@@ -85,6 +87,7 @@ class NumaPlacementTests {
 
     @Test
     void buffersOfAResizedPlacedPoolShouldStayBound() {
+        requireNodeZero();
         try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(1 << 20)
                 .backend(PageLockingBackends.unlocked()).numaNode(NumaNode.of(0)).build()) {
             pool.resize(LENGTH);
@@ -118,6 +121,7 @@ class NumaPlacementTests {
 
     @Test
     void autoShouldBindToTheNodeSysfsGivesForTheCudaDevice(@TempDir Path root) throws IOException {
+        requireNodeZero();
         NumaTopology machine = twoNodeMachine(root, "0000:3b:00.0", "0");
         try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(LENGTH)
                 .backend(PageLockingBackends.unlocked()).numaNode(NumaNode.AUTO)
@@ -164,6 +168,11 @@ class NumaPlacementTests {
                 .numaNode(NumaNode.of(0)).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot place memory on a NUMA node");
+    }
+
+    /** These tests bind to node 0: skipped where this process's cpuset (Mems_allowed_list) excludes it. */
+    private static void requireNodeZero() {
+        assumeTrue(NumaTopology.system().allowedNodes().contains(0), "this process's cpuset excludes NUMA node 0");
     }
 
     private static NumaTopology twoNodeMachine(Path root, String device, String node) throws IOException {

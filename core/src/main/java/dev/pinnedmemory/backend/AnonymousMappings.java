@@ -62,10 +62,23 @@ final class AnonymousMappings {
             if (bind.failed()) {
                 Libc.munmap(start, length);
                 throw new BackendException("mbind(MPOL_BIND) of " + Sizes.bytes(length) + " to NUMA node " + node
-                        + " failed: " + Libc.errorName(bind.errno()), requested);
+                        + " failed: " + Libc.errorName(bind.errno()) + notAllowedHint(NumaTopology.system(), node), requested);
             }
         }
         return start;
+    }
+
+    /** {@return why the kernel refuses {@code node} where the process's cpuset excludes it, or nothing} */
+    static String notAllowedHint(NumaTopology machine, int node) {
+        try {
+            if (machine.onlineNodes().contains(node) && !machine.allowedNodes().contains(node)) {
+                return " (node " + node + " is online, but this process's cpuset allows only nodes "
+                        + NumaTopology.describe(machine.allowedNodes()) + ": Mems_allowed_list in " + machine.processStatusFile() + ")";
+            }
+        } catch (RuntimeException e) {
+            return "";
+        }
+        return "";
     }
 
     /** Unmaps a range, unlocking it first if {@code locked}: an arena's cleanup. */

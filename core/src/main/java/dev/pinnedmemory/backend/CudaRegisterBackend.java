@@ -8,9 +8,10 @@ import java.lang.foreign.MemorySegment;
  * CUDA driver. An anonymous mapping (from 2 MiB on 2 MiB-aligned, with transparent huge pages
  * requested), bound to a NUMA node when the pool is placed, pre-touched on several threads
  * ({@link PreTouch}), then {@code cudaHostRegister(cudaHostRegisterPortable)}; when its arena
- * closes, {@code cudaHostUnregister} (on the device current at registration) and then
- * {@code munmap}. The driver knows the pages are pinned, so a GPU copy reads them in place, as
- * from {@code cudaHostAlloc} memory, but where they live is chosen here.
+ * closes, {@code cudaHostUnregister} (in the CUDA context current at registration, see
+ * {@link CudaHost}) and then {@code munmap}. The driver knows the pages are pinned, so a GPU copy
+ * reads them in place, as from {@code cudaHostAlloc} memory, but where they live is chosen here.
+ * {@link CudaBackend} allocates its buffers of 2 GiB and more this way too.
  *
  * <p>A refused registration unmaps the memory and throws a {@link BackendException} naming
  * {@code cudaHostRegister} and the CUDA error. Write-combined memory cannot be registered: the
@@ -19,16 +20,27 @@ import java.lang.foreign.MemorySegment;
 final class CudaRegisterBackend implements PageLockingBackend {
 
     private final long pageSize = Libc.pageSize();
+    private final CudaHost host;
     private final int node;
 
     /** @param node the NUMA node to bind to, or -1 to leave placement to the kernel */
     CudaRegisterBackend(int node) {
+        this(CudaHost.jcuda(), node);
+    }
+
+    CudaRegisterBackend(CudaHost host, int node) {
+        this.host = host;
         this.node = node;
     }
 
     /** {@return the NUMA node the memory is bound to, or -1} */
     int node() {
         return node;
+    }
+
+    /** {@return the CUDA calls this backend makes} */
+    CudaHost host() {
+        return host;
     }
 
     @Override
@@ -49,35 +61,48 @@ final class CudaRegisterBackend implements PageLockingBackend {
         if (bytes == 0) {
             return arena.allocate(0);
         }
+        return allocateRegistered(host, bytes, arena, node, pageSize);
+    }
+
+    /**
+     * Maps {@code bytes} (on {@code node}, or anywhere for -1), touches and registers them, and ties
+     * the unregistration and unmapping to {@code arena}.
+     *
+     * @throws BackendException naming {@code mmap}, {@code mbind} or {@code cudaHostRegister}; nothing stays mapped
+     */
+    static MemorySegment allocateRegistered(CudaHost host, long bytes, Arena arena, int node, long pageSize) {
         long length = AnonymousMappings.roundUp(bytes, pageSize);
         long address = AnonymousMappings.mapForDevice(length, bytes, node);
-        int device;
+        CudaHost.Pinned registration;
         try {
             PreTouch.pages(address, length);
-            CudaRuntime.hostRegister(address, length);
+            registration = host.hostRegister(address, length);
         } catch (RuntimeException | Error e) {
             AnonymousMappings.unmap(address, length, bytes, false);
             throw e;
         }
         try {
-            device = CudaCalls.currentDevice();
-        } catch (BackendException e) {
-            int code = CudaRuntime.hostUnregisterHere(address);
-            AnonymousMappings.unmap(address, length, bytes, false);
-            throw code == 0 ? e : new BackendException(e.getMessage() + "; cudaHostUnregister then failed too: "
-                    + CudaCalls.errorName(code), bytes);
+            return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
+                    ignored -> unregisterAndUnmap(host, registration, length, bytes));
+        } catch (RuntimeException | Error e) {
+            unregisterAndUnmap(host, registration, length, bytes);   // the arena cannot take it: nothing else would free it
+            throw e;
         }
-        return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
-                ignored -> unregisterAndUnmap(address, length, bytes, device));
     }
 
     /** Unregisters, then unmaps in any case (pages the driver still holds stay pinned by it, not by the mapping). */
-    private static void unregisterAndUnmap(long address, long length, long bytes, int device) {
-        int code = CudaRuntime.hostUnregister(address, device);
-        AnonymousMappings.unmap(address, length, bytes, false);
+    private static void unregisterAndUnmap(CudaHost host, CudaHost.Pinned registration, long length, long bytes) {
+        int code;
+        try {
+            code = host.hostUnregister(registration);
+        } catch (RuntimeException | Error e) {
+            AnonymousMappings.unmap(registration.address(), length, bytes, false);
+            throw e;
+        }
+        AnonymousMappings.unmap(registration.address(), length, bytes, false);
         if (code != 0) {
-            throw new BackendException("cudaHostUnregister of " + Sizes.bytes(length) + " on device " + device
-                    + " failed: " + CudaCalls.errorName(code), bytes);
+            throw new BackendException("cudaHostUnregister of " + Sizes.bytes(length) + " on device " + registration.device()
+                    + " failed: " + host.errorName(code), bytes);
         }
     }
 }

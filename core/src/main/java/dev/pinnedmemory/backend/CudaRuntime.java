@@ -1,120 +1,70 @@
 package dev.pinnedmemory.backend;
 
-import jcuda.runtime.JCuda;
-import jcuda.runtime.cudaDeviceProp;
-import jcuda.runtime.cudaError;
-
-
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code cuda} backend's calls into {@code jcuda.runtime}: loaded only after JCuda is known to
- * be on the class path, so its absence never breaks start-up. Every return code is checked
- * (through {@link CudaCalls}) and a failure becomes a {@link BackendException} naming the call.
- * Stateless; thread-safe.
+ * The CUDA calls the {@code cuda} backends make, one method per call, each answering the call's
+ * return code: the seam between {@link CudaHost} (what the backends do with CUDA) and the driver.
+ * {@link JCudaRuntime} calls JCuda; tests put a fake behind it to provoke what a machine without a GPU
+ * cannot (a failure after an allocation, contexts of several devices, a free on another thread).
+ *
+ * <p>Runtime calls ({@code cuda*}) answer {@code cudaError} codes ({@link #errorName}); the two
+ * context calls use the driver API ({@code cuCtxGetCurrent}, {@code cuCtxSetCurrent}) and answer
+ * {@code CUresult} codes ({@link #driverErrorName}). Contexts are named by their handle, {@code 0}
+ * for none. The driver API is only called after a runtime call found a device: its JCuda library
+ * needs the driver's {@code libcuda.so.1}.
+ *
+ * @implSpec Implementations are thread-safe; the current context and device are per thread, as in CUDA.
  */
-final class CudaRuntime {
+interface CudaRuntime {
 
-    /** Bytes of the host allocation the probe makes and frees. */
-    static final long PROBE_BYTES = 4096;
+    /** {@code cudaHostAllocPortable}: pinned for every context of the process. */
+    int HOST_ALLOC_PORTABLE = 0x01;
+    /** {@code cudaHostAllocWriteCombined}. */
+    int HOST_ALLOC_WRITE_COMBINED = 0x04;
+    /** {@code cudaHostRegisterPortable}. */
+    int HOST_REGISTER_PORTABLE = 0x01;
+    /** {@code cudaSuccess} and {@code CUDA_SUCCESS}. */
+    int SUCCESS = 0;
 
-    private CudaRuntime() {
-    }
+    /** {@code cudaGetDeviceCount} into {@code count[0]}. */
+    int deviceCount(int[] count);
 
-    /** What the driver said: the device count and device 0's name, or why CUDA is unusable. */
-    record Probe(int deviceCount, @Nullable String deviceName, @Nullable String problem) {
-    }
+    /** {@return device {@code device}'s name ({@code cudaGetDeviceProperties}), or null when the call fails} */
+    @Nullable String deviceName(int device);
 
-    /**
-     * Asks the driver for its devices, then makes and frees a small portable host allocation, so a
-     * driver that lists a device but cannot pin memory is found at start-up, not at the first rent.
-     */
-    static Probe probe() {
-        int[] count = new int[1];
-        int code = CudaCalls.call(() -> JCuda.cudaGetDeviceCount(count));
-        if (code != cudaError.cudaSuccess) {
-            return new Probe(-1, null, CudaCalls.errorName(code));
-        }
-        if (count[0] == 0) {
-            return new Probe(0, null, "no CUDA device");
-        }
-        cudaDeviceProp properties = new cudaDeviceProp();
-        String name = CudaCalls.call(() -> JCuda.cudaGetDeviceProperties(properties, 0)) == cudaError.cudaSuccess
-                ? properties.getName() : null;
-        try {
-            long address = hostAlloc(PROBE_BYTES, JCuda.cudaHostAllocPortable);
-            freeHost(address, CudaCalls.currentDevice());
-        } catch (BackendException e) {
-            return new Probe(count[0], name, "probe allocation failed: " + e.getMessage());
-        }
-        return new Probe(count[0], name, null);
-    }
+    /** {@code cudaGetDevice} into {@code device[0]}: the calling thread's device (0 where none was set). */
+    int currentDevice(int[] device);
+
+    /** {@return the PCI bus id of {@code device} ({@code cudaDeviceGetPCIBusId}), or null when the call fails} */
+    @Nullable String pciBusId(int device);
 
     /**
-     * {@return the address of {@code bytes} of page-locked host memory}
-     *
-     * @param flags {@code cudaHostAllocPortable}, optionally or-ed with {@code cudaHostAllocWriteCombined}
+     * {@code cudaHostAlloc} of {@code bytes} with {@code flags}; the address goes to {@code address[0]}.
+     * JCuda wraps new memory in a direct {@code ByteBuffer} and so may throw after the allocation
+     * succeeded (above {@code Integer.MAX_VALUE} bytes on JDK 21 and later): {@code address[0]}
+     * then holds whatever address the allocation had, or 0.
      */
-    static long hostAlloc(long bytes, int flags) {
-        HostPointer pointer = HostPointer.empty();
-        int code = CudaCalls.call(() -> JCuda.cudaHostAlloc(pointer, bytes, flags));
-        if (code != cudaError.cudaSuccess) {
-            throw new BackendException("cudaHostAlloc of " + Sizes.bytes(bytes) + " failed: " + CudaCalls.errorName(code), bytes);
-        }
-        return pointer.address();
-    }
+    int hostAlloc(long bytes, int flags, long[] address);
 
-    /**
-     * Frees host memory with {@code device}, the device current when it was allocated, current:
-     * the library's reclaimer thread frees too, and must not create a context on device 0 for an
-     * application that uses another one.
-     *
-     * @throws BackendException naming {@code cudaFreeHost} when the driver refuses
-     */
-    static void freeHost(long address, int device) {
-        int code = CudaCalls.onDevice(device, () -> JCuda.cudaFreeHost(HostPointer.at(address)));
-        if (code != cudaError.cudaSuccess) {
-            throw new BackendException("cudaFreeHost on device " + device + " failed: " + CudaCalls.errorName(code), 0);
-        }
-    }
+    /** {@code cudaFreeHost}, with whatever context is current on the calling thread. */
+    int freeHost(long address);
 
-    /**
-     * Registers {@code bytes} at {@code address} with the driver ({@code cudaHostRegister} with
-     * {@code cudaHostRegisterPortable}): the pages are pinned and every device and context of the
-     * process may copy from them by DMA.
-     *
-     * @throws BackendException naming {@code cudaHostRegister}, the size and the CUDA error
-     */
-    static void hostRegister(long address, long bytes) {
-        int code = CudaCalls.call(() -> JCuda.cudaHostRegister(HostPointer.at(address), bytes,
-                JCuda.cudaHostRegisterPortable));
-        if (code != cudaError.cudaSuccess) {
-            throw new BackendException("cudaHostRegister of " + Sizes.bytes(bytes) + " refused: " + CudaCalls.errorName(code),
-                    bytes);
-        }
-    }
+    /** {@code cudaHostRegister} of {@code bytes} at {@code address} with {@code flags}. */
+    int hostRegister(long address, long bytes, int flags);
 
-    /**
-     * {@return the code of {@code cudaHostUnregister} of memory registered while {@code device} was
-     * current, called with that device current}
-     */
-    static int hostUnregister(long address, int device) {
-        return CudaCalls.onDevice(device, () -> JCuda.cudaHostUnregister(HostPointer.at(address)));
-    }
+    /** {@code cudaHostUnregister}, with whatever context is current on the calling thread. */
+    int hostUnregister(long address);
 
-    /** {@return the code of {@code cudaHostUnregister} called with whatever device is current} */
-    static int hostUnregisterHere(long address) {
-        return CudaCalls.call(() -> JCuda.cudaHostUnregister(HostPointer.at(address)));
-    }
+    /** {@code cuCtxGetCurrent} into {@code context[0]}: the context bound to the calling thread, 0 for none. */
+    int currentContext(long[] context);
 
-    /** {@return the PCI bus id of the calling thread's current device, e.g. {@code 0000:3b:00.0}, or null with no device} */
-    static @Nullable String currentDevicePciBusId() {
-        int[] device = new int[1];
-        if (CudaCalls.call(() -> JCuda.cudaGetDevice(device)) != cudaError.cudaSuccess) {
-            return null;
-        }
-        String[] id = new String[1];
-        int code = CudaCalls.call(() -> JCuda.cudaDeviceGetPCIBusId(id, 64, device[0]));
-        return code == cudaError.cudaSuccess && id[0] != null ? id[0].trim() : null;
-    }
+    /** {@code cuCtxSetCurrent}: binds {@code context} to the calling thread; 0 unbinds whatever is bound (creates nothing). */
+    int setCurrentContext(long context);
+
+    /** {@return a runtime code's name and number, e.g. {@code cudaErrorInsufficientDriver (35)}} */
+    String errorName(int code);
+
+    /** {@return a driver code's name and number, e.g. {@code CUDA_ERROR_INVALID_CONTEXT (201)}} */
+    String driverErrorName(int code);
 }

@@ -12,11 +12,13 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What this machine says about its NUMA nodes, read from sysfs: the nodes online
- * ({@code /sys/devices/system/node/online}) and the node of a PCI device
- * ({@code /sys/bus/pci/devices/<id>/numa_node}). {@link #resolve} turns a configured
- * {@link NumaNode} into a node to bind to. The sysfs root and the CUDA device's bus id are
- * injectable, so tests can describe any machine. Reads sysfs on each call; immutable; thread-safe.
+ * What this machine says about its NUMA nodes, read from sysfs and procfs: the nodes online
+ * ({@code /sys/devices/system/node/online}), the nodes this process may take memory from
+ * ({@code Mems_allowed_list} in {@code /proc/self/status}: a container's cpuset may exclude some)
+ * and the node of a PCI device ({@code /sys/bus/pci/devices/<id>/numa_node}). {@link #resolve}
+ * turns a configured {@link NumaNode} into a node to bind to. The root of both trees and the CUDA
+ * device's bus id are injectable, so tests can describe any machine. Reads the files on each call;
+ * immutable; thread-safe.
  */
 public final class NumaTopology {
 
@@ -37,8 +39,9 @@ public final class NumaTopology {
     }
 
     /**
-     * {@return a machine described by a sysfs tree under {@code root} (so {@code root/sys/devices/...})
-     * and a source of the CUDA device's PCI bus id (null: no device)}
+     * {@return a machine described by a sysfs and procfs tree under {@code root} (so
+     * {@code root/sys/devices/...} and {@code root/proc/self/status}) and a source of the CUDA
+     * device's PCI bus id (null: no device)}
      */
     public static NumaTopology of(Path root, Supplier<@Nullable String> deviceBusId) {
         return new NumaTopology(Objects.requireNonNull(root, "root"), Objects.requireNonNull(deviceBusId, "deviceBusId"));
@@ -62,6 +65,43 @@ public final class NumaTopology {
     }
 
     /**
+     * {@return the nodes this process may take memory from, ascending: the online nodes that its
+     * {@code Mems_allowed_list} ({@code proc/self/status} under the root) names} Binding memory to
+     * another node fails ({@code mbind(MPOL_BIND)} answers {@code EINVAL}): inside a container whose
+     * cpuset excludes a node, that node is online but not allowed. Where the status file does not
+     * say, the online nodes.
+     */
+    public List<Integer> allowedNodes() {
+        List<Integer> online = onlineNodes();
+        String allowed = memsAllowed();
+        if (allowed == null) {
+            return online;
+        }
+        List<Integer> nodes = new ArrayList<>(parseRanges(allowed, processStatusFile()));
+        nodes.retainAll(online);
+        return List.copyOf(nodes);
+    }
+
+    /** {@return the file {@code Mems_allowed_list} is read from: {@code proc/self/status} under the root} */
+    public Path processStatusFile() {
+        return root.resolve("proc/self/status");
+    }
+
+    /** {@return the value of {@code Mems_allowed_list} in the status file, or null where it has none} */
+    private @Nullable String memsAllowed() {
+        try {
+            for (String line : Files.readAllLines(processStatusFile())) {
+                if (line.startsWith("Mems_allowed_list:")) {
+                    return line.substring("Mems_allowed_list:".length()).trim();
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /**
      * {@return the NUMA node of the PCI device {@code busId} (as CUDA writes it, e.g.
      * {@code 0000:3B:00.0} or {@code 00000000:3b:00.0}), or -1 when sysfs has none or says -1}
      */
@@ -76,10 +116,12 @@ public final class NumaTopology {
 
     /**
      * {@return the node to bind to, or -1 for none} {@code none} gives -1; a number gives itself if
-     * it is online; {@code auto} gives the node of the current CUDA device, or -1 (logged at INFO
-     * with the reason) when there is no device or the machine does not say.
+     * it is online and this process may use it ({@link #allowedNodes}); {@code auto} gives the node
+     * of the current CUDA device, or -1 (logged at INFO with the reason) when there is no device,
+     * the machine does not say, or the process's cpuset excludes that node.
      *
-     * @throws IllegalArgumentException for a node that is not online, naming the nodes there are
+     * @throws IllegalArgumentException for a node that is not online, or not allowed to this
+     *     process, naming the nodes it may use and where that was read
      */
     public int resolve(NumaNode node) {
         if (node.isNone()) {
@@ -97,6 +139,13 @@ public final class NumaTopology {
                         + "memory is not bound", busId);
                 return -1;
             }
+            String allowed = memsAllowed();
+            if (onlineNodes().contains(found) && !allowedNodes().contains(found)) {
+                LOG.log(System.Logger.Level.INFO, "pinned-memory numa-node auto: CUDA device {0} is on NUMA node {1}, "
+                        + "which this process may not use (Mems_allowed_list {2}, from {3}: its cpuset excludes the node); "
+                        + "memory is not bound", busId, found, allowed, processStatusFile());
+                return -1;
+            }
             return check(found, "the NUMA node of CUDA device " + busId);
         }
         return check(node.id(), "numaNode");
@@ -107,6 +156,13 @@ public final class NumaTopology {
         if (!online.contains(id)) {
             throw new IllegalArgumentException(what + ": " + id + " is not an online NUMA node (expected: none, auto, or one of "
                     + describe(online) + ", from " + root.resolve("sys/devices/system/node/online") + ")");
+        }
+        List<Integer> allowed = allowedNodes();
+        if (!allowed.contains(id)) {
+            throw new IllegalArgumentException(what + ": " + id + " is online but this process may not use it: its cpuset "
+                    + "allows Mems_allowed_list " + memsAllowed() + " (from " + processStatusFile() + "), so "
+                    + "mbind(MPOL_BIND) would fail with EINVAL (expected: none, auto, or one of "
+                    + (allowed.isEmpty() ? "no node" : describe(allowed)) + ")");
         }
         return id;
     }

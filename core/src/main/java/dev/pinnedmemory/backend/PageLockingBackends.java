@@ -73,7 +73,7 @@ public final class PageLockingBackends {
      */
     public static BackendSelection select(BackendKind kind, boolean requirePageLocked) {
         Map<String, String> skipped = new LinkedHashMap<>();
-        CudaRuntime.@Nullable Probe cuda = null;
+        CudaHost.@Nullable Probe cuda = null;
         if (kind == BackendKind.AUTO || kind == BackendKind.CUDA) {
             cuda = probeCuda();
             if (cuda.problem() == null) {
@@ -114,7 +114,7 @@ public final class PageLockingBackends {
     }
 
     private static BackendSelection chosen(PageLockingBackend backend, BackendKind kind, Map<String, String> skipped,
-                                           CudaRuntime.@Nullable Probe cuda) {
+                                           CudaHost.@Nullable Probe cuda) {
         BackendReport report = new BackendReport(backend.name(), backend.pageLocked(), kind.configName(), skipped,
                 cuda == null ? -1 : cuda.deviceCount(), cuda == null ? null : cuda.deviceName());
         LOG.log(System.Logger.Level.INFO, "pinned-memory backend: {0} (requested {1})", report.summary(), kind.configName());
@@ -147,16 +147,16 @@ public final class PageLockingBackends {
         return switch (backend) {
             case MlockBackend mlock -> mlock.onNode(node);
             case UnlockedBackend unlocked -> unlocked.onNode(node);
-            case CudaBackend ignored -> {
-                String problem = probeRegistration(node);
+            case CudaBackend cuda -> {
+                String problem = probeRegistration(cuda.host(), node);
                 if (problem != null) {
                     throw new PageLockingUnavailableException("numa-node " + node + " with backend 'cuda' needs memory "
                             + "registered with cudaHostRegister, and the driver refused: " + problem
                             + ". Fix: set numa-node to auto or none, or use backend mlock", Map.of("cuda-register", problem));
                 }
-                yield new CudaRegisterBackend(node);
+                yield new CudaRegisterBackend(cuda.host(), node);
             }
-            case CudaRegisterBackend ignored -> new CudaRegisterBackend(node);
+            case CudaRegisterBackend register -> new CudaRegisterBackend(register.host(), node);
             default -> throw new IllegalArgumentException("numaNode: " + node + " (backend '" + backend.name()
                     + "' cannot place memory on a NUMA node; expected one of: cuda, cuda-register, mlock, unlocked)");
         };
@@ -187,24 +187,41 @@ public final class PageLockingBackends {
         };
     }
 
+    /**
+     * {@return {@code task}, to be run on another thread, wrapped so that its allocations from
+     * {@code backend} happen as they would on the calling thread} For {@code cuda} and
+     * {@code cuda-register}: the CUDA context current on the calling thread now is made current
+     * on the worker while {@code task} runs, and the worker's own context (none, for a new thread)
+     * is put back after it, so a worker never makes a context of its own (on device 0, the CUDA
+     * runtime's default). For other backends, and where the calling thread has no context,
+     * {@code task} itself. Pool warm-ups use it for their threads.
+     */
+    public static Runnable withCallersContext(PageLockingBackend backend, Runnable task) {
+        return switch (backend) {
+            case CudaBackend cuda -> cuda.host().onCallersContext(task);
+            case CudaRegisterBackend register -> register.host().onCallersContext(task);
+            default -> task;
+        };
+    }
+
     /** {@return the PCI bus id of the current CUDA device, or null without JCuda, a driver or a device} */
     static @Nullable String cudaDevicePciBusId() {
         try {
             Class.forName("jcuda.runtime.JCuda", false, PageLockingBackends.class.getClassLoader());
-            return CudaRuntime.currentDevicePciBusId();
+            return CudaHost.jcuda().currentDevicePciBusId();
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             return null;
         }
     }
 
     private static @Nullable String probeRegistration() {
-        return probeRegistration(-1);
+        return probeRegistration(CudaHost.jcuda(), -1);
     }
 
     /** {@return null when a 2 MiB registration (on {@code node}, or anywhere for -1) works, else the refusal naming the CUDA error} */
-    private static @Nullable String probeRegistration(int node) {
+    private static @Nullable String probeRegistration(CudaHost host, int node) {
         try (Arena arena = Arena.ofShared()) {
-            new CudaRegisterBackend(node).allocate(AnonymousMappings.HUGE_PAGE, arena);
+            new CudaRegisterBackend(host, node).allocate(AnonymousMappings.HUGE_PAGE, arena);
             return null;
         } catch (BackendException e) {
             return e.getMessage();
@@ -213,18 +230,18 @@ public final class PageLockingBackends {
         }
     }
 
-    private static CudaRuntime.Probe probeCuda() {
+    private static CudaHost.Probe probeCuda() {
         try {
             Class.forName("jcuda.runtime.JCuda", false, PageLockingBackends.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            return new CudaRuntime.Probe(-1, null, "JCuda not on the class path");
+            return new CudaHost.Probe(-1, null, "JCuda not on the class path");
         }
         try {
-            return CudaRuntime.probe();
+            return CudaHost.jcuda().probe();
         } catch (LinkageError e) {
-            return new CudaRuntime.Probe(-1, null, "JCuda natives did not load: " + e.getMessage());
+            return new CudaHost.Probe(-1, null, "JCuda natives did not load: " + e.getMessage());
         } catch (RuntimeException e) {
-            return new CudaRuntime.Probe(-1, null, "CUDA probe failed: " + e);
+            return new CudaHost.Probe(-1, null, "CUDA probe failed: " + e);
         }
     }
 

@@ -2,12 +2,11 @@ package dev.pinnedmemory.cuda;
 
 import dev.pinnedmemory.PinnedMemoryException;
 import dev.pinnedmemory.TransferFence;
-import jcuda.runtime.JCuda;
-import jcuda.runtime.cudaError;
 import jcuda.runtime.cudaEvent_t;
 import jcuda.runtime.cudaStream_t;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Objects;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * A {@link TransferFence} backed by a CUDA event recorded on a stream: complete once the device
@@ -23,22 +22,32 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Every CUDA call's return code is checked; a failure throws {@link PinnedMemoryException}
  * naming the call. The event is created with {@code cudaEventDisableTiming} (cheapest to record and
- * query) and queried and destroyed with the device current at {@code record} time, from whatever
- * thread asks, so no other device gets a context.
+ * query). It is queried and destroyed, from whatever thread asks (the library's background thread
+ * among them), with the CUDA context current at {@code record} time made current for the call and
+ * the thread's own context (or none) put back after it: no device is ever selected, so no thread
+ * makes a context of its own on device 0.
  *
  * <p>Ownership: the fence owns its event; {@link #close()} destroys it (once). Thread-safe:
- * {@link #isComplete()} may be called from any thread and never blocks.
+ * {@link #isComplete()} may be called from any thread and never blocks; a query and the destroy
+ * never overlap ({@code close()} waits for queries already running, which never block; a query
+ * that meets a close in progress does not touch the event and answers as after the close).
  */
 public final class CudaFence implements TransferFence {
 
+    private final EventRuntime runtime;
     private final cudaEvent_t event;
     private final int device;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final long context;
+    /** Queries hold it shared, {@code close()} exclusively: the event is never queried while it is destroyed. */
+    private final StampedLock lock = new StampedLock();
+    private volatile boolean closed;
     private volatile boolean complete;
 
-    private CudaFence(cudaEvent_t event, int device) {
+    private CudaFence(EventRuntime runtime, cudaEvent_t event, int device, long context) {
+        this.runtime = runtime;
         this.event = event;
         this.device = device;
+        this.context = context;
     }
 
     /**
@@ -46,78 +55,114 @@ public final class CudaFence implements TransferFence {
      *
      * @param stream the stream the transfer was queued on; {@code new cudaStream_t()} (the null
      *     stream) stands for the legacy default stream
-     * @throws PinnedMemoryException naming {@code cudaEventCreateWithFlags} or {@code cudaEventRecord}
-     *     when the driver refuses; nothing is left allocated
+     * @throws PinnedMemoryException naming {@code cudaEventCreateWithFlags}, {@code cudaEventRecord}
+     *     or {@code cuCtxGetCurrent} when the driver refuses; nothing is left allocated
      */
     public static CudaFence record(cudaStream_t stream) {
-        java.util.Objects.requireNonNull(stream, "stream");
-        int device;
-        try {
-            device = CudaCalls.currentDevice();
-        } catch (PinnedMemoryException e) {
-            throw new PinnedMemoryException("CudaFence.record: " + e.getMessage(), 0, e);
+        return record(stream, JCudaEventRuntime.INSTANCE);
+    }
+
+    /** {@link #record(cudaStream_t)} through {@code runtime} (tests pass a fake). */
+    static CudaFence record(cudaStream_t stream, EventRuntime runtime) {
+        Objects.requireNonNull(stream, "stream");
+        int[] device = new int[1];
+        int code = runtime.currentDevice(device);
+        if (code != EventRuntime.SUCCESS) {
+            throw new PinnedMemoryException("CudaFence.record: cudaGetDevice failed: " + runtime.errorName(code), 0);
         }
         cudaEvent_t event = new cudaEvent_t();
-        check("cudaEventCreateWithFlags(cudaEventDisableTiming)",
-                CudaCalls.call(() -> JCuda.cudaEventCreateWithFlags(event, JCuda.cudaEventDisableTiming)));
-        int recorded = CudaCalls.call(() -> JCuda.cudaEventRecord(event, stream));
-        if (recorded != cudaError.cudaSuccess) {
-            CudaCalls.call(() -> JCuda.cudaEventDestroy(event));
-            check("cudaEventRecord", recorded);
+        check(runtime, "cudaEventCreateWithFlags(cudaEventDisableTiming)", runtime.createEvent(event));
+        long[] context = new long[1];
+        try {
+            check(runtime, "cudaEventRecord", runtime.recordEvent(event, stream));
+            code = runtime.currentContext(context);
+            if (code != EventRuntime.SUCCESS) {
+                throw new PinnedMemoryException("CudaFence.record: cuCtxGetCurrent failed: " + runtime.driverErrorName(code), 0);
+            }
+        } catch (RuntimeException | Error e) {
+            runtime.destroyEvent(event);
+            throw e;
         }
-        return new CudaFence(event, device);
+        return new CudaFence(runtime, event, device[0], context[0]);
     }
 
     /**
      * {@return whether the work recorded before this fence is done} ({@code cudaEventQuery}:
-     * {@code cudaSuccess} is done, {@code cudaErrorNotReady} is pending)
+     * {@code cudaSuccess} is done, {@code cudaErrorNotReady} is pending) Never blocks, also while
+     * another thread closes the fence.
      *
      * @throws PinnedMemoryException naming {@code cudaEventQuery} for any other code
-     * @throws IllegalStateException if the fence was closed before it completed
+     * @throws IllegalStateException if the fence was closed (or is being closed) before it completed
      */
     @Override
     public boolean isComplete() {
         if (complete) {
             return true;
         }
-        if (closed.get()) {
-            throw new IllegalStateException("CudaFence was closed before it completed");
+        long stamp = lock.tryReadLock();
+        if (stamp == 0) {
+            throw closedEarly();   // a close holds the event: it is being destroyed
         }
-        int code = CudaCalls.onDevice(device, () -> JCuda.cudaEventQuery(event));
-        if (code == cudaError.cudaSuccess) {
-            complete = true;
-            return true;
+        try {
+            if (closed) {
+                if (complete) {
+                    return true;
+                }
+                throw closedEarly();
+            }
+            int code = CudaCalls.inContext(runtime, context, () -> runtime.queryEvent(event));
+            if (code == EventRuntime.SUCCESS) {
+                complete = true;
+                return true;
+            }
+            if (code == EventRuntime.NOT_READY) {
+                return false;
+            }
+            throw failure(runtime, "cudaEventQuery", code);
+        } finally {
+            lock.unlockRead(stamp);
         }
-        if (code == cudaError.cudaErrorNotReady) {
-            return false;
-        }
-        throw failure("cudaEventQuery", code);
     }
 
     /**
-     * Destroys the event; a second call does nothing.
+     * Destroys the event, once queries already running have returned (they never block); a second
+     * call does nothing.
      *
      * @throws PinnedMemoryException naming {@code cudaEventDestroy} when the driver refuses
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            check("cudaEventDestroy", CudaCalls.onDevice(device, () -> JCuda.cudaEventDestroy(event)));
+        if (closed) {
+            return;
+        }
+        long stamp = lock.writeLock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            check(runtime, "cudaEventDestroy", CudaCalls.inContext(runtime, context, () -> runtime.destroyEvent(event)));
+        } finally {
+            lock.unlockWrite(stamp);
         }
     }
 
     @Override
     public String toString() {
-        return "CudaFence[device " + device + (complete ? ", complete" : "") + (closed.get() ? ", closed" : "") + "]";
+        return "CudaFence[device " + device + (complete ? ", complete" : "") + (closed ? ", closed" : "") + "]";
     }
 
-    private static void check(String call, int code) {
-        if (code != cudaError.cudaSuccess) {
-            throw failure(call, code);
+    private static IllegalStateException closedEarly() {
+        return new IllegalStateException("CudaFence was closed before it completed");
+    }
+
+    private static void check(EventRuntime runtime, String call, int code) {
+        if (code != EventRuntime.SUCCESS) {
+            throw failure(runtime, call, code);
         }
     }
 
-    private static PinnedMemoryException failure(String call, int code) {
-        return new PinnedMemoryException(call + " failed: " + CudaCalls.errorName(code), 0);
+    private static PinnedMemoryException failure(EventRuntime runtime, String call, int code) {
+        return new PinnedMemoryException(call + " failed: " + runtime.errorName(code), 0);
     }
 }

@@ -32,13 +32,33 @@ class CudaCallsTests {
         }
         assertThat(quiet).isNotEqualTo(cudaError.cudaSuccess);
         assertThat(CudaCalls.errorName(quiet)).endsWith("(" + quiet + ")").startsWith("cudaError");
-        assertThat(CudaCalls.onDevice(0, () -> JCuda.cudaDeviceSynchronize())).isNotEqualTo(cudaError.cudaSuccess);
+        assertThat(CudaCalls.driverErrorName(201)).isEqualTo("CUDA_ERROR_INVALID_CONTEXT (201)");
     }
 
     @Test
-    void currentDeviceWithoutADriverShouldThrowNamingTheCallAndTheError() {
+    void theDriverApiWithoutTheDriversLibraryShouldThrowNamingWhatDidNotLoad() {
         assumeFalse(deviceHere(), "a CUDA device is present");
-        assertThatThrownBy(CudaCalls::currentDevice).isInstanceOf(BackendException.class)
-                .hasMessageStartingWith("cudaGetDevice failed: cudaError");
+        assumeFalse(libcudaLoads(), "libcuda.so.1 is installed");
+        assertThatThrownBy(() -> new JCudaRuntime().currentContext(new long[1])).isInstanceOf(BackendException.class)
+                .hasMessageStartingWith("JCuda's driver API did not load: ");
+        int[] device = new int[1];
+        assertThat(new JCudaRuntime().currentDevice(device)).isNotEqualTo(cudaError.cudaSuccess);
+    }
+
+    @Test
+    void theFlagsTheSeamNamesShouldBeJCudasValues() {
+        assertThat(CudaRuntime.HOST_ALLOC_PORTABLE).isEqualTo(JCuda.cudaHostAllocPortable);
+        assertThat(CudaRuntime.HOST_ALLOC_WRITE_COMBINED).isEqualTo(JCuda.cudaHostAllocWriteCombined);
+        assertThat(CudaRuntime.HOST_REGISTER_PORTABLE).isEqualTo(JCuda.cudaHostRegisterPortable);
+        assertThat(CudaRuntime.SUCCESS).isEqualTo(cudaError.cudaSuccess).isEqualTo(jcuda.driver.CUresult.CUDA_SUCCESS);
+    }
+
+    private static boolean libcudaLoads() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.SymbolLookup.libraryLookup("libcuda.so.1", arena);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

@@ -48,6 +48,7 @@ class CudaRegisterBackendTests {
 
     @Test
     void aRefusedRegistrationShouldNameCudaHostRegisterAndUnmapTheMemory() {
+        requireNodeZero();
         long boundBefore = boundMappings();
         CudaRegisterBackend backend = new CudaRegisterBackend(0);
         try (Arena arena = Arena.ofShared()) {
@@ -61,6 +62,7 @@ class CudaRegisterBackendTests {
 
     @Test
     void aRefusedRegistrationOfALargeRangeShouldHaveTouchedItOnSeveralThreadsAndUnmappedIt() {
+        requireNodeZero();
         long boundBefore = boundMappings();
         long bytes = 2 * PreTouch.PARALLEL_FROM;
         try (Arena arena = Arena.ofShared()) {
@@ -72,6 +74,7 @@ class CudaRegisterBackendTests {
 
     @Test
     void placingTheCudaBackendShouldNeedARegistrationAndNameTheCudaErrorWhenItIsRefused() {
+        requireNodeZero();
         CudaBackend cuda = new CudaBackend();
         assertThatThrownBy(() -> PageLockingBackends.placedOn(cuda, 0))
                 .isInstanceOf(PageLockingUnavailableException.class)
@@ -84,6 +87,7 @@ class CudaRegisterBackendTests {
 
     @Test
     void placingOtherBackendsShouldKeepTheirKindOfMemory() {
+        requireNodeZero();
         PageLockingBackend register = PageLockingBackends.placedOn(new CudaRegisterBackend(-1), 0);
         assertThat(register.name()).isEqualTo("cuda-register");
         assertThat(PageLockingBackends.nodeOf(register)).isZero();
@@ -99,6 +103,11 @@ class CudaRegisterBackendTests {
         }
         assertThatThrownBy(() -> new CudaRegisterBackend(-1).allocate(-1, Arena.global()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("bytes: -1 (expected: >= 0)");
+    }
+
+    /** These tests bind to node 0: skipped where this process's cpuset (Mems_allowed_list) excludes it. */
+    private static void requireNodeZero() {
+        assumeTrue(NumaTopology.system().allowedNodes().contains(0), "this process's cpuset excludes NUMA node 0");
     }
 
     /** Mappings bound to node 0 by anyone in this JVM: a refused allocation must leave the count as it was. */

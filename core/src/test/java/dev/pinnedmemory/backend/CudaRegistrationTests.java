@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -79,8 +80,10 @@ class CudaRegistrationTests {
 
     @Test
     void aCudaPoolPlacedOnTheDevicesNodeShouldBeRegisteredAndBound() throws IOException {
-        int node = NumaTopology.system().resolve(NumaNode.AUTO);
-        int target = node >= 0 ? node : 0;
+        int node = NumaTopology.system().resolve(NumaNode.AUTO);   // -1 where the cpuset excludes the device's node
+        List<Integer> allowed = NumaTopology.system().allowedNodes();
+        assumeTrue(!allowed.isEmpty(), "this process may bind to no NUMA node");
+        int target = node >= 0 ? node : allowed.getFirst();
         try (PinnedMemoryPool<byte[]> pool = PinnedMemoryPool.builder(ElementType.BYTE).bufferSize(4 << 20)
                 .backend(PageLockingBackends.select(BackendKind.CUDA, true).backend()).numaNode(NumaNode.of(target)).build();
              PinnedBuffer<byte[]> buffer = pool.rent()) {

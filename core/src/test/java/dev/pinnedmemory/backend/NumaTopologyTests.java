@@ -9,6 +9,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code numa-node} values and what sysfs says, on a test sysfs root. */
 class NumaTopologyTests {
@@ -38,8 +39,48 @@ class NumaTopologyTests {
     @Test
     void thisMachineShouldHaveNodeZeroOnline() {
         assertThat(NumaTopology.system().onlineNodes()).contains(0);
+        assertThat(NumaTopology.system().allowedNodes()).isSubsetOf(NumaTopology.system().onlineNodes());
+        assumeTrue(NumaTopology.system().allowedNodes().contains(0), "this process's cpuset excludes node 0");
         assertThat(NumaTopology.system().resolve(NumaNode.of(0))).isZero();
         assertThat(NumaTopology.system().resolve(NumaNode.NONE)).isEqualTo(-1);
+    }
+
+    @Test
+    void allowedNodesShouldBeTheOnlineNodesTheProcessesCpusetAllows(@TempDir Path root) throws IOException {
+        write(root, "sys/devices/system/node/online", "0-3\n");
+        assertThat(NumaTopology.of(root, () -> null).allowedNodes()).as("no status file").containsExactly(0, 1, 2, 3);
+        write(root, "proc/self/status", "Name:\tjava\nCpus_allowed_list:\t0-7\nMems_allowed:\t00000000,00000005\n"
+                + "Mems_allowed_list:\t0,2,9\nVmLck:\t0 kB\n");
+        NumaTopology machine = NumaTopology.of(root, () -> null);
+        assertThat(machine.allowedNodes()).containsExactly(0, 2);   // 9 is not online
+        assertThat(machine.processStatusFile()).isEqualTo(root.resolve("proc/self/status"));
+    }
+
+    @Test
+    void aNodeOnlineButOutsideTheCpusetShouldBeRefusedNamingMemsAllowed(@TempDir Path root) throws IOException {
+        write(root, "sys/devices/system/node/online", "0-1\n");
+        write(root, "proc/self/status", "Mems_allowed_list:\t0\n");
+        NumaTopology container = NumaTopology.of(root, () -> null);
+        assertThat(container.resolve(NumaNode.of(0))).isZero();
+        assertThatThrownBy(() -> container.resolve(NumaNode.of(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("numaNode: 1 is online but this process may not use it: its cpuset allows Mems_allowed_list 0 "
+                        + "(from " + root.resolve("proc/self/status") + "), so mbind(MPOL_BIND) would fail with EINVAL "
+                        + "(expected: none, auto, or one of 0)");
+        assertThat(AnonymousMappings.notAllowedHint(container, 1)).isEqualTo(" (node 1 is online, but this process's cpuset "
+                + "allows only nodes 0: Mems_allowed_list in " + root.resolve("proc/self/status") + ")");
+        assertThat(AnonymousMappings.notAllowedHint(container, 0)).isEmpty();
+        assertThat(AnonymousMappings.notAllowedHint(container, 5)).isEmpty();   // not online: the errno says enough
+    }
+
+    @Test
+    void autoShouldBindNothingWhenTheCpusetExcludesTheDevicesNode(@TempDir Path root) throws IOException {
+        write(root, "sys/devices/system/node/online", "0-1\n");
+        write(root, "sys/bus/pci/devices/0000:3b:00.0/numa_node", "1\n");
+        write(root, "proc/self/status", "Mems_allowed_list:\t0\n");
+        assertThat(NumaTopology.of(root, () -> "0000:3b:00.0").resolve(NumaNode.AUTO)).isEqualTo(-1);
+        write(root, "proc/self/status", "Mems_allowed_list:\t0-1\n");
+        assertThat(NumaTopology.of(root, () -> "0000:3b:00.0").resolve(NumaNode.AUTO)).isEqualTo(1);
     }
 
     @Test

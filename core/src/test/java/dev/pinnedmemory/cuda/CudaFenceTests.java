@@ -7,6 +7,8 @@ import dev.pinnedmemory.backend.BackendKind;
 import dev.pinnedmemory.backend.BackendSelection;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.JCudaDriver;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaMemcpyKind;
 import jcuda.runtime.cudaStream_t;
@@ -15,6 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -131,6 +136,71 @@ class CudaFenceTests {
             JCuda.cudaStreamSynchronize(stream);
             JCuda.cudaFree(device);
             JCuda.cudaStreamDestroy(stream);
+        }
+    }
+
+    /**
+     * Issue 30, finding 3, on the device: threads that query a fence while another closes it see
+     * only answers (complete, pending, or closed), never a driver error from an event being
+     * destroyed; and a thread without a context that queries and closes has none afterwards.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void queriesRacingACloseShouldOnlyAnswerOrSayClosedAndLeaveThreadsWithoutAContext() throws Exception {
+        cudaStream_t stream = new cudaStream_t();
+        assertThat(JCuda.cudaStreamCreate(stream)).isZero();
+        ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Long> contextsAfter = new ConcurrentLinkedQueue<>();
+        try {
+            for (int round = 0; round < 300; round++) {
+                CudaFence fence = CudaFence.record(stream);
+                CountDownLatch start = new CountDownLatch(1);
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    threads.add(Thread.ofPlatform().start(() -> {
+                        awaitQuietly(start);
+                        for (int n = 0; n < 20; n++) {
+                            try {
+                                fence.isComplete();
+                            } catch (IllegalStateException closed) {
+                                // the close won: an answer, not a failure
+                            } catch (RuntimeException e) {
+                                unexpected.add(e);
+                            }
+                        }
+                        contextsAfter.add(currentContext());
+                    }));
+                }
+                threads.add(Thread.ofPlatform().start(() -> {
+                    awaitQuietly(start);
+                    try {
+                        fence.close();
+                    } catch (RuntimeException e) {
+                        unexpected.add(e);
+                    }
+                    contextsAfter.add(currentContext());
+                }));
+                start.countDown();
+                for (Thread thread : threads) {
+                    thread.join();
+                }
+            }
+        } finally {
+            JCuda.cudaStreamDestroy(stream);
+        }
+        assertThat(unexpected).isEmpty();
+        assertThat(contextsAfter).containsOnly(0L);
+    }
+
+    private static long currentContext() {
+        Context context = new Context();
+        return JCudaDriver.cuCtxGetCurrent(context) == 0 ? context.handle() : -1;
+    }
+
+    /** A context whose handle the test can read. */
+    private static final class Context extends CUcontext {
+        long handle() {
+            return getNativePointer();
         }
     }
 

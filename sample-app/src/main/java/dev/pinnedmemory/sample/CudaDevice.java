@@ -3,9 +3,9 @@ package dev.pinnedmemory.sample;
 import java.lang.foreign.MemorySegment;
 
 import dev.pinnedmemory.PinnedBuffer;
+import dev.pinnedmemory.TransferFence;
 import dev.pinnedmemory.backend.BackendReport;
 import dev.pinnedmemory.backend.BackendSelection;
-import dev.pinnedmemory.cuda.CudaFence;
 import dev.pinnedmemory.cuda.CudaPointers;
 import jcuda.Pointer;
 import jcuda.runtime.JCuda;
@@ -14,6 +14,7 @@ import jcuda.runtime.cudaEvent_t;
 import jcuda.runtime.cudaMemcpyKind;
 import jcuda.runtime.cudaStream_t;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,9 +30,17 @@ import org.springframework.stereotype.Component;
 class CudaDevice {
 
     private final BackendReport report;
+    private final RoundTripCalls calls;
 
+    @Autowired
     CudaDevice(BackendSelection selection) {
+        this(selection, RoundTripCalls.JCUDA);
+    }
+
+    /** @param calls the CUDA calls {@link #roundTripAsync} makes (tests pass a fake) */
+    CudaDevice(BackendSelection selection, RoundTripCalls calls) {
         this.report = selection.report();
+        this.calls = calls;
     }
 
     /** {@return whether a CUDA device was found at start-up} */
@@ -64,7 +73,10 @@ class CudaDevice {
      * <li>{@code cudaMemcpyAsync} device to host into {@code readBack}, on the same stream, so after the upload;</li>
      * <li>{@code cudaStreamSynchronize}: {@code readBack} holds what the device holds.</li>
      * </ol>
-     * The device memory is freed and the stream destroyed whatever happens. The caller must not touch
+     * The device memory is freed and the stream destroyed whatever happens; when a call fails after a
+     * copy was queued, the stream is synchronized first, so that no queued copy still reads or writes
+     * the device memory once it is freed, nor writes {@code readBack} once the caller has it back
+     * ({@code cudaFree} does not promise to wait for the stream). The caller must not touch
      * {@code staging} after this returns (its lease has ended), and owns {@code readBack} as before.
      *
      * @return the microseconds from queueing the upload until the read-back is done, measured on the host
@@ -81,30 +93,38 @@ class CudaDevice {
                     + source.byteSize() + " and " + destination.byteSize() + " bytes");
         }
         cudaStream_t stream = new cudaStream_t();
-        check("cudaStreamCreate", JCuda.cudaStreamCreate(stream));
+        check("cudaStreamCreate", calls.streamCreate(stream));
         Pointer device = new Pointer();
         boolean allocated = false;
+        boolean queued = false;
+        boolean drained = false;
         RuntimeException failure = null;
         try {
-            check("cudaMalloc(" + bytes + ")", JCuda.cudaMalloc(device, bytes));
+            check("cudaMalloc(" + bytes + ")", calls.malloc(device, bytes));
             allocated = true;
             long start = System.nanoTime();
-            check("cudaMemcpyAsync host to device", JCuda.cudaMemcpyAsync(device, CudaPointers.to(source), bytes,
+            queued = true;   // from here a failed call may leave a copy queued: the finally waits for the stream
+            check("cudaMemcpyAsync host to device", calls.memcpyAsync(device, CudaPointers.to(source), bytes,
                     cudaMemcpyKind.cudaMemcpyHostToDevice, stream));
             staging.closeAfter(fenceAfter(stream));
-            check("cudaMemcpyAsync device to host", JCuda.cudaMemcpyAsync(CudaPointers.to(destination), device, bytes,
+            check("cudaMemcpyAsync device to host", calls.memcpyAsync(CudaPointers.to(destination), device, bytes,
                     cudaMemcpyKind.cudaMemcpyDeviceToHost, stream));
-            check("cudaStreamSynchronize", JCuda.cudaStreamSynchronize(stream));
+            check("cudaStreamSynchronize", calls.streamSynchronize(stream));
+            drained = true;
             return (System.nanoTime() - start) / 1_000;
         } catch (RuntimeException e) {
             failure = e;
             throw e;
         } finally {
-            if (allocated) {
-                // cudaFree synchronizes with the device, so no queued copy uses the memory after it.
-                failure = released("cudaFree", JCuda.cudaFree(device), failure);
+            if (queued && !drained) {
+                // cudaFree does not promise to wait for queued work: a copy still running would write freed device
+                // memory, or readBack after the caller returned it to its pool.
+                failure = released("cudaStreamSynchronize", calls.streamSynchronize(stream), failure);
             }
-            failure = released("cudaStreamDestroy", JCuda.cudaStreamDestroy(stream), failure);
+            if (allocated) {
+                failure = released("cudaFree", calls.free(device), failure);
+            }
+            failure = released("cudaStreamDestroy", calls.streamDestroy(stream), failure);
             if (failure != null) {
                 throw failure;
             }
@@ -115,12 +135,12 @@ class CudaDevice {
      * {@return a fence for the work queued on {@code stream} so far} When recording fails there is no fence to
      * wait on: waits for the stream here instead, so that the buffer the caller then returns is no longer read.
      */
-    private static CudaFence fenceAfter(cudaStream_t stream) {
+    private TransferFence fenceAfter(cudaStream_t stream) {
         try {
-            return CudaFence.record(stream);
+            return calls.fenceAfter(stream);
         } catch (RuntimeException e) {
             CudaException failure = new CudaException("CudaFence.record failed: " + e.getMessage(), e);
-            throw released("cudaStreamSynchronize", JCuda.cudaStreamSynchronize(stream), failure);
+            throw released("cudaStreamSynchronize", calls.streamSynchronize(stream), failure);
         }
     }
 

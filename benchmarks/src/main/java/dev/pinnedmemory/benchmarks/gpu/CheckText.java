@@ -11,25 +11,36 @@ final class CheckText {
     }
 
     static String of(Map<String, Object> report, MachineFacts facts, GpuTestRun tests, List<CopyBandwidth.Row> bandwidth,
-                     List<WarmupTiming.Row> warmup, TorchPeer torch) {
+                     List<WarmupTiming.Row> warmup, TorchPeer torch, String result) {
         StringBuilder out = new StringBuilder();
         line(out, "pinned-memory GPU check, %s", report.get("startedAt"));
-        line(out, "machine: %s, %s CPUs, %s, NUMA nodes %s, THP %s, lock limit %s", facts.machine.get("cpu"),
-                facts.machine.get("cpus"), facts.machine.get("memory"), facts.machine.get("numaNodesOnline"),
+        line(out, "machine: %s, %s CPUs (allowed %s), %s, NUMA nodes %s (allowed %s), THP %s, lock limit %s",
+                facts.machine.get("cpu"), facts.machine.get("cpus"), facts.machine.get("cpusAllowed"), facts.machine.get("memory"),
+                facts.machine.get("numaNodesOnline"), facts.machine.get("numaNodesAllowed"),
                 facts.machine.get("transparentHugePages"), facts.machine.get("lockLimit"));
         line(out, "java: %s", facts.machine.get("java"));
         line(out, "gpu: %s", facts.gpuLine());
-        line(out, "cuda: %s", facts.noDevice == null ? "usable, " + facts.cuda.get("deviceCount") + " device(s), device 0 "
-                + facts.cuda.get("deviceName") : facts.noDevice);
+        if (facts.noDevice == null) {
+            line(out, "cuda: usable, %s device(s), device 0 %s; JCuda natives %s", facts.cuda.get("deviceCount"),
+                    facts.cuda.get("deviceName"), facts.cuda.get("jcudaNatives"));
+        } else {
+            line(out, "cuda: %s", facts.noDevice);
+            line(out, "  why: %s", facts.why);
+            if (facts.cuda.get("diagnosis") instanceof List<?> findings) {
+                findings.forEach(finding -> line(out, "  - %s", finding));
+            }
+        }
         line(out, "");
-        line(out, "tests (gpu tag): %d passed, %d failed, %d skipped", tests.count("passed"), tests.count("failed"),
-                tests.count("skipped"));
+        line(out, "tests (gpu tag): %d passed, %d failed, %d hung, %d skipped", tests.count("passed"), tests.count("failed"),
+                tests.count("hung"), tests.count("skipped"));
         for (GpuTestRun.Outcome outcome : tests.outcomes()) {
-            line(out, "  %-7s %s%s", outcome.status(), outcome.name(), outcome.reason() == null ? "" : ": " + outcome.reason());
+            out.append(GpuTestRun.line(outcome)).append('\n');
         }
         line(out, "");
         if (facts.noDevice != null) {
             line(out, "bandwidth and warm-up: skipped, %s", facts.noDevice);
+        } else if (tests.hung()) {
+            line(out, "bandwidth and warm-up: skipped, a gpu test hung (a CUDA call may still be running)");
         } else {
             line(out, "bandwidth, GB/s (median of the measured copies; x = ratio to PyTorch pinned, same direction and size)");
             for (CopyBandwidth.Row row : bandwidth) {
@@ -44,28 +55,43 @@ final class CheckText {
             }
             torchRows(out, bandwidth, torch);
             line(out, "");
-            line(out, "time to make pinned memory (pool warm-up of n x 1 GiB; x = ratio to torch.empty(pin_memory=True))");
+            line(out, "time to make pinned memory, seconds");
+            line(out, "  ours:         %s", GpuCheck.OURS);
+            line(out, "  torch-empty:  %s", GpuCheck.TORCH_EMPTY);
+            line(out, "  torch-zeroed: %s", GpuCheck.TORCH_ZEROED);
+            line(out, "  (x0 = ratio to torch-zeroed, like for like; xE = ratio to torch-empty, which does not fill)");
             for (WarmupTiming.Row row : warmup) {
-                Double reference = torch.figure("alloc.pinned." + row.gib());
+                Double zeroed = torch.figure("alloc.pinned.zeroed." + row.gib());
+                Double empty = torch.figure("alloc.pinned." + row.gib());
                 if (row.problem().isEmpty()) {
-                    line(out, "  %2d GiB  %-14s %8.3f s  (%d threads)%s", row.gib(), row.backend(), row.seconds(), row.threads(),
-                            reference == null ? "" : String.format(Locale.ROOT, "  %.2fx", row.seconds() / reference));
+                    line(out, "  %2d GiB  %-14s %8.3f s  (%d threads, zeroed)%s%s", row.gib(), row.backend(), row.seconds(),
+                            row.threads(), zeroed == null ? "" : String.format(Locale.ROOT, "  %.2fx0", row.seconds() / zeroed),
+                            empty == null ? "" : String.format(Locale.ROOT, "  %.2fxE", row.seconds() / empty));
                 } else {
                     line(out, "  %2d GiB  %-14s %s", row.gib(), row.backend(), row.problem());
                 }
             }
-            for (String key : torch.values.keySet()) {
-                if (key.startsWith("alloc.pinned.") && !key.endsWith("isPinned")) {
-                    line(out, "  %2s GiB  %-14s %8.3f s", key.substring("alloc.pinned.".length()), "torch", torch.figure(key));
+            warmup.stream().mapToInt(WarmupTiming.Row::gib).distinct().forEach(gib -> {
+                Double empty = torch.figure("alloc.pinned." + gib);
+                Double zeroed = torch.figure("alloc.pinned.zeroed." + gib);
+                if (empty != null) {
+                    line(out, "  %2d GiB  %-14s %8.3f s  (one block, not filled)", gib, "torch-empty", empty);
                 }
+                if (zeroed != null) {
+                    line(out, "  %2d GiB  %-14s %8.3f s  (one block, zeroed)", gib, "torch-zeroed", zeroed);
+                }
+            });
+            if (report.get("deviceRelease") != null) {
+                line(out, "");
+                line(out, "device: %s", report.get("deviceRelease"));
             }
         }
         line(out, "");
         line(out, "pytorch: %s%s", torch.values.get("status"), torch.ok()
                 ? ", torch " + torch.values.get("torch") + " (CUDA " + torch.values.get("torchCuda") + ") on " + torch.values.get("device")
+                + " with " + torch.values.get("python")
                 : ": " + torch.values.get("reason"));
-        line(out, "result: %s (%s failed test(s)), %.1f s", report.get("result"), tests.count("failed"),
-                ((Number) report.get("seconds")).doubleValue());
+        line(out, "result: %s, %.1f s", result, ((Number) report.get("seconds")).doubleValue());
         return out.toString();
     }
 

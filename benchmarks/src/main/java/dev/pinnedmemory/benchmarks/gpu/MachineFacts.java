@@ -6,6 +6,8 @@ import dev.pinnedmemory.backend.NumaTopology;
 import dev.pinnedmemory.backend.PageLockingBackends;
 import dev.pinnedmemory.backend.PageLockingUnavailableException;
 import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaComputeMode;
+import jcuda.runtime.cudaDeviceAttr;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,20 +21,24 @@ import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the machine is: CPU, memory, kernel, NUMA nodes, transparent huge pages, the lock limit,
- * the GPU as {@code nvidia-smi} describes it (name, driver, PCIe link) and as CUDA does (device,
- * runtime and driver versions, PCI bus id and its NUMA node), and whether the check can use CUDA.
+ * What the machine is: CPU, memory, kernel, NUMA nodes (online, and those this process's cpuset
+ * allows), transparent huge pages, the lock limit, the GPU as {@code nvidia-smi} describes it
+ * (name, driver, PCIe link, compute mode) and as CUDA does (device, runtime and driver versions,
+ * compute mode, PCI bus id and its NUMA node), where JCuda's natives were loaded from, and whether
+ * the check can use CUDA, with the reason ({@link DeviceDiagnosis}) where it cannot.
  * Not thread-safe; made once per run.
  */
 final class MachineFacts {
 
     private static final String NVIDIA_SMI_FIELDS = "name,driver_version,pci.bus_id,pcie.link.gen.current,"
-            + "pcie.link.gen.max,pcie.link.width.current,pcie.link.width.max,memory.total";
+            + "pcie.link.gen.max,pcie.link.width.current,pcie.link.width.max,memory.total,compute_mode";
 
     final Map<String, Object> machine = new LinkedHashMap<>();
     final Map<String, Object> cuda = new LinkedHashMap<>();
-    /** Why CUDA cannot be used here, or null when it can. */
+    /** Why CUDA cannot be used here ({@code no CUDA device: <what CUDA answered>}), or null when it can. */
     final @Nullable String noDevice;
+    /** The first finding that explains {@link #noDevice}, or null when there is a device. */
+    final @Nullable String why;
 
     MachineFacts() {
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
@@ -42,9 +48,43 @@ final class MachineFacts {
         machine.put("lockLimit", firstValue(Path.of("/proc/self/limits"), "Max locked memory"));
         machine.put("transparentHugePages", read(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")));
         machine.put("numaNodesOnline", NumaTopology.system().onlineNodes().toString());
+        // A container's cpuset may exclude the GPU's node: binding memory there then fails (EINVAL).
+        machine.put("numaNodesAllowed", NumaTopology.system().allowedNodes().toString());
+        machine.put("cpusAllowed", firstValue(Path.of("/proc/self/status"), "Cpus_allowed_list"));
+        machine.put("tmpdir", System.getProperty("java.io.tmpdir"));
+        machine.put("libraryPath", System.getProperty("java.library.path"));
         machine.put("java", System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vm.name") + ")");
         machine.put("nvidiaSmi", nvidiaSmi());
         this.noDevice = cudaFacts();
+        cuda.put("jcudaNatives", DeviceDiagnosis.loadedNatives(Path.of("/")));
+        if (noDevice != null) {
+            DeviceDiagnosis diagnosis = new DeviceDiagnosis(noDevice.substring("no CUDA device: ".length()),
+                    gpusNvidiaSmiLists(), DeviceDiagnosis.Machine.system());
+            this.why = diagnosis.why();
+            cuda.put("why", diagnosis.why());
+            cuda.put("diagnosis", diagnosis.findings());
+        } else {
+            this.why = null;
+        }
+    }
+
+    /** {@return how many GPUs nvidia-smi listed, or -1 when it did not run} */
+    int gpusNvidiaSmiLists() {
+        Object smi = machine.get("nvidiaSmi");
+        if (smi instanceof Map<?, ?> facts && facts.get("gpus") instanceof List<?> gpus) {
+            return gpus.size();
+        }
+        return -1;
+    }
+
+    /** {@return the first GPU's compute mode as nvidia-smi writes it ({@code Default}, {@code Exclusive_Process}, ...), or null} */
+    @Nullable String computeMode() {
+        Object smi = machine.get("nvidiaSmi");
+        if (smi instanceof Map<?, ?> facts && facts.get("gpus") instanceof List<?> gpus && !gpus.isEmpty()
+                && gpus.getFirst() instanceof Map<?, ?> gpu && gpu.get("compute_mode") instanceof String mode) {
+            return mode;
+        }
+        return cuda.get("computeMode") instanceof String mode ? mode : null;
     }
 
     private @Nullable String cudaFacts() {
@@ -69,6 +109,15 @@ final class MachineFacts {
             version[0] = 0;
             cuda.put("driverApiVersion", code(() -> JCuda.cudaDriverGetVersion(version)) == 0 ? version[0] : null);
             if (problem == null) {
+                int[] mode = new int[1];
+                if (code(() -> JCuda.cudaDeviceGetAttribute(mode, cudaDeviceAttr.cudaDevAttrComputeMode, 0)) == 0) {
+                    cuda.put("computeMode", switch (mode[0]) {
+                        case cudaComputeMode.cudaComputeModeDefault -> "Default";
+                        case cudaComputeMode.cudaComputeModeProhibited -> "Prohibited";
+                        case cudaComputeMode.cudaComputeModeExclusiveProcess -> "Exclusive_Process";
+                        default -> "mode " + mode[0];
+                    });
+                }
                 String[] busId = new String[1];
                 if (code(() -> JCuda.cudaDeviceGetPCIBusId(busId, 64, 0)) == 0 && busId[0] != null) {
                     cuda.put("pciBusId", busId[0].trim());
@@ -133,6 +182,9 @@ final class MachineFacts {
                     .append("), bus ").append(gpu.get("pci.bus_id")).append(list.size() > 1 ? ", " + list.size() + " GPUs" : "");
         } else {
             line.append("nvidia-smi: ").append(((Map<?, ?>) machine.get("nvidiaSmi")).get("reason"));
+        }
+        if (computeMode() != null) {
+            line.append(", compute mode ").append(computeMode());
         }
         line.append("; CUDA runtime ").append(cuda.get("runtimeVersion")).append(", driver API ").append(cuda.get("driverApiVersion"));
         if (cuda.containsKey("deviceNumaNode")) {

@@ -13,9 +13,12 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The time to make pinned memory through a pool's warm-up: a pool of {@code n} buffers of 1 GiB
- * built with {@code initialSize = n} (so the build returns when all of it is allocated, zeroed or
- * touched, and locked or registered), for each working backend, then closed and waited for until
- * its memory is given back before the next one starts. Not thread-safe; one per run.
+ * built with {@code initialSize = n} on up to 8 threads (so the build returns when all of it is
+ * allocated, resident and zeroed, and locked or registered), for each working backend, then closed
+ * and waited for until its memory is given back before the next one starts. PyTorch's
+ * {@code torch.empty(pin_memory=True)} makes one unfilled block on one thread: the report sets
+ * these rows against both that and {@code torch.zeros}, and says which is which
+ * ({@link GpuCheck#warmupSection}). Not thread-safe; one per run.
  */
 final class WarmupTiming {
 

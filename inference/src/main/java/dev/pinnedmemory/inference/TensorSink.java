@@ -100,7 +100,7 @@ public final class TensorSink {
     /** Appends a {@code BOOL} element. */
     public void appendBoolean(boolean value) {
         if (type != Datatype.BOOL) {
-            throw refused("true/false", "a " + type + " element is a number");
+            throw refused(Boolean.toString(value), expectation());
         }
         ensureElement();
         target.set(ValueLayout.JAVA_BYTE, position, value ? (byte) 1 : (byte) 0);

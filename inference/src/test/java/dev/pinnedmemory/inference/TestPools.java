@@ -31,8 +31,14 @@ public final class TestPools {
                 .backend(MLOCK).build();
     }
 
-    /** Asserts that every lease of {@code pool} came back exactly once: nothing in use, as many returns as rents, no leaks. */
+    /**
+     * Asserts that every lease of {@code pool} came back exactly once: nothing in use, as many returns as
+     * rents, no leaks. A server ends a request's leases just after the client has its last byte, so this
+     * waits (a few seconds at most) for the pool to be quiet first.
+     */
     public static void assertBalanced(PinnedMemoryPool<?> pool) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> pool.stats().inUse() == 0);
         PoolStats stats = pool.stats();
         assertThat(stats.inUse()).as("leases still in use of %s", stats).isZero();
         assertThat(stats.returns()).as("returns against rents of %s", stats).isEqualTo(stats.rents());

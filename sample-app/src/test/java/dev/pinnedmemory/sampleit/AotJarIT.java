@@ -106,7 +106,7 @@ class AotJarIT {
         String backend = body.path("backend").path("name").asString();
         assertThat(backend).isIn("cuda", "mlock", "unlocked");
         assertThat(receipt.path("backend").asString()).isEqualTo(backend);
-        assertThat(body.path("pools").propertyNames()).containsExactlyInAnyOrder("frames", "labels");
+        assertThat(body.path("pools").propertyNames()).containsExactlyInAnyOrder("frames", "tensors", "labels");
         JsonNode frames = body.path("pools").path("frames");
         assertThat(frames.path("elementType").asString()).isEqualTo("FLOAT");
         assertThat(frames.path("bufferBytes").asLong()).isEqualTo(4L * 1024 * 1024);

@@ -39,6 +39,9 @@ final class ProtocolJson {
             .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
             .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            // Closing a generator hands its bytes to the container without a flush: a response that fits the
+            // container's buffer then goes out whole, with a Content-Length, instead of chunked.
+            .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build();
 

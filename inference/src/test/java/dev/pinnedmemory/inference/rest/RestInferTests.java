@@ -93,6 +93,7 @@ class RestInferTests {
                 "Content-Type: application/json");
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.header("Content-Type")).startsWith("application/json");
+        assertThat(answer.header("Content-Length")).as("a small answer goes out whole, not chunked").isNotNull();
         JSONAssert.assertEquals("""
                 {"model_name":"mymodel","id":"42","outputs":[{"name":"output0","shape":[3,2],"datatype":"FP32",
                  "data":[1.0,1.1,2.0,2.1,3.0,3.1]}]}""", answer.text(), true);

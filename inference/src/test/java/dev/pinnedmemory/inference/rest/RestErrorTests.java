@@ -204,6 +204,20 @@ class RestErrorTests {
     }
 
     @Test
+    void aChunkedJsonBodyLongerThanTheLimitShouldBe400AtTheFirstByteOverIt() throws IOException {
+        byte[] large = new byte[(1 << 20) + 100];
+        java.util.Arrays.fill(large, (byte) ' ');
+        large[0] = '{';
+        large[large.length - 1] = '}';
+        http.send(RawHttp.head(SIMPLE, -1, "Transfer-Encoding: chunked"));
+        http.send((Integer.toHexString(large.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        http.send(large);
+        http.send("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertError(http.read(), 400, "the JSON body is longer than the limit of 1048576 bytes "
+                + "(pinned-memory.inference.max-header-size); send tensors as binary data");
+    }
+
+    @Test
     void aModelThatThrowsShouldBe500WithItsMessageOnly() throws IOException {
         RawHttp.Response answer = http.post("/v2/models/failing/infer", json("{\"name\":\"X\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}"));
         assertError(answer, 500, "model 'failing' failed: the GPU is on fire");

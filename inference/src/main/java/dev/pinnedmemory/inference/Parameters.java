@@ -5,13 +5,6 @@ import java.util.Objects;
 /** The protocol's parameter values: a string, an integer, a number or a boolean. Stateless; thread-safe. */
 final class Parameters {
 
-    /** Triton's binary tensor data extension: an input's size in the body after the JSON ({@code $request_input}). */
-    static final String BINARY_DATA_SIZE = "binary_data_size";
-    /** Binary tensor data extension: an output wanted as binary data ({@code $request_output}). */
-    static final String BINARY_DATA = "binary_data";
-    /** Binary tensor data extension: every output wanted as binary data, unless an output says otherwise. */
-    static final String BINARY_DATA_OUTPUT = "binary_data_output";
-
     private Parameters() {
     }
 

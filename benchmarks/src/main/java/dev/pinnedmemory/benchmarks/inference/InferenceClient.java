@@ -20,6 +20,7 @@ final class InferenceClient implements AutoCloseable {
     private final InputStream in;
     private final byte[] request;
     private final byte[] answer = new byte[16 * 1024];
+    private int filled;
 
     /**
      * @param headerLength the JSON header's length for {@code Inference-Header-Content-Length}, or -1 for a JSON body
@@ -46,13 +47,11 @@ final class InferenceClient implements AutoCloseable {
         return readAnswer();
     }
 
-    /** {@return the last answer's text, for checks} */
+    /** Posts once more and {@return the whole answer, status line to body, for checks} */
     String lastAnswer() throws IOException {
         post();
         return new String(answer, 0, filled, StandardCharsets.ISO_8859_1);
     }
-
-    private int filled;
 
     private int readAnswer() throws IOException {
         filled = 0;

@@ -1,7 +1,6 @@
 package dev.pinnedmemory.inference.rest;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -393,9 +392,5 @@ final class InferRequestReader {
 
     static InferenceException invalid(String message) {
         return new InferenceException(InferenceException.Reason.INVALID_ARGUMENT, message);
-    }
-
-    static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

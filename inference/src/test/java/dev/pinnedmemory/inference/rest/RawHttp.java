@@ -44,18 +44,29 @@ final class RawHttp implements AutoCloseable {
     }
 
     private final int port;
+    private final int receiveBuffer;
     private Socket socket;
     private OutputStream out;
     private InputStream in;
     private boolean closedByServer;
 
     RawHttp(int port) throws IOException {
+        this(port, 0);
+    }
+
+    /** @param receiveBuffer the socket's receive buffer in bytes (small: the server's writes block), 0 for the default */
+    RawHttp(int port, int receiveBuffer) throws IOException {
         this.port = port;
+        this.receiveBuffer = receiveBuffer;
         connect();
     }
 
     private void connect() throws IOException {
-        socket = new Socket("localhost", port);
+        socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new java.net.InetSocketAddress("localhost", port));
         socket.setSoTimeout(30_000);
         out = socket.getOutputStream();
         in = new java.io.BufferedInputStream(socket.getInputStream());

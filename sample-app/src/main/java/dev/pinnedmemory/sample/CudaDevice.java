@@ -132,6 +132,49 @@ class CudaDevice {
     }
 
     /**
+     * Copies {@code bytes} from {@code source} to the device and back into {@code destination} on a stream of
+     * its own, and returns once both copies are done: both segments should be pinned memory (a pool lease of the
+     * {@code cuda} backend), which the DMA engine reads and writes in place. Nothing is closed or handed back:
+     * the caller owns both segments, and neither is touched by the device after this returns.
+     *
+     * @return the microseconds from queueing the upload until the read-back is done, measured on the host
+     * @throws CudaException naming the call and the CUDA error when one fails
+     */
+    long roundTrip(MemorySegment source, MemorySegment destination, long bytes) {
+        if (bytes <= 0 || source.byteSize() < bytes || destination.byteSize() < bytes) {
+            throw new IndexOutOfBoundsException("roundTrip: " + bytes + " bytes between segments of "
+                    + source.byteSize() + " and " + destination.byteSize() + " bytes");
+        }
+        cudaStream_t stream = new cudaStream_t();
+        check("cudaStreamCreate", JCuda.cudaStreamCreate(stream));
+        Pointer device = new Pointer();
+        boolean allocated = false;
+        RuntimeException failure = null;
+        try {
+            check("cudaMalloc(" + bytes + ")", JCuda.cudaMalloc(device, bytes));
+            allocated = true;
+            long start = System.nanoTime();
+            check("cudaMemcpyAsync host to device", JCuda.cudaMemcpyAsync(device, CudaPointers.to(source), bytes,
+                    cudaMemcpyKind.cudaMemcpyHostToDevice, stream));
+            check("cudaMemcpyAsync device to host", JCuda.cudaMemcpyAsync(CudaPointers.to(destination), device, bytes,
+                    cudaMemcpyKind.cudaMemcpyDeviceToHost, stream));
+            check("cudaStreamSynchronize", JCuda.cudaStreamSynchronize(stream));
+            return (System.nanoTime() - start) / 1_000;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        } finally {
+            if (allocated) {
+                failure = released("cudaFree", JCuda.cudaFree(device), failure);
+            }
+            failure = released("cudaStreamDestroy", JCuda.cudaStreamDestroy(stream), failure);
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /**
      * {@return a fence for the work queued on {@code stream} so far} When recording fails there is no fence to
      * wait on: waits for the stream here instead, so that the buffer the caller then returns is no longer read.
      */

@@ -29,6 +29,8 @@ import org.springframework.security.web.SecurityFilterChain;
  * <li>every other method on an Actuator endpoint, i.e. the {@code pinnedmemory} resize: HTTP Basic with
  *     role ADMIN (401 without credentials, 403 for an account without the role);</li>
  * <li>{@code /api/**}: anyone (a sample data service; put it behind your own gateway);</li>
+ * <li>{@code /v2} and {@code /v2/**}, the Open Inference Protocol: anyone, as inference clients and KServe's
+ *     probes expect (put it behind your own gateway or mesh policy);</li>
  * <li>anything else: nobody (401, or 403 when logged in), so an endpoint added later stays closed until a
  *     rule opens it.</li>
  * </ul>
@@ -46,6 +48,7 @@ class SecurityConfiguration {
                         .requestMatchers(EndpointRequest.toAnyEndpoint().withHttpMethod(HttpMethod.GET)).permitAll()
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(ADMIN)
                         .requestMatchers("/api/**").permitAll()
+                        .requestMatchers("/v2", "/v2/**").permitAll()
                         // Errors are rendered at /error; closing it would turn every 4xx into a 401.
                         .requestMatchers("/error").permitAll()
                         .anyRequest().denyAll())
@@ -55,6 +58,7 @@ class SecurityConfiguration {
                 // session or cookie to ride on (stateless, credentials sent with each request), and the only
                 // writes take bodies a cross-site HTML form cannot send (application/json for the resize,
                 // application/octet-stream for batches), so a browser must ask CORS first, and no origin is allowed.
+                // The inference endpoints (/v2) are open to anyone anyway, as inference servers are.
                 .csrf(csrf -> csrf.disable());
         return http.build();
     }

@@ -21,7 +21,7 @@ class ActuatorEndpointTests extends RunningServiceTests {
         JsonNode body = answer.json();
         assertThat(body.path("backend").path("name").asString()).isEqualTo(frames.backend().name());
         assertThat(body.path("backend").path("pageLocked").asBoolean()).isEqualTo(frames.backend().pageLocked());
-        assertThat(body.path("pools").propertyNames()).containsExactlyInAnyOrder("frames", "labels");
+        assertThat(body.path("pools").propertyNames()).containsExactlyInAnyOrder("frames", "tensors", "labels");
         JsonNode framesStats = body.path("pools").path("frames");
         assertThat(framesStats.path("elementType").asString()).isEqualTo("FLOAT");
         assertThat(framesStats.path("bufferBytes").asLong()).isEqualTo(FRAME_BYTES);

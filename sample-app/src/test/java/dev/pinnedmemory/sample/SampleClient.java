@@ -72,6 +72,28 @@ final class SampleClient {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
     }
 
+    /**
+     * POSTs an Open Inference Protocol request with binary data, as Triton's clients send it: the JSON
+     * {@code header}, then {@code binary}, with {@code Inference-Header-Content-Length}. {@return the status,
+     * the headers and the raw body}
+     */
+    HttpResponse<byte[]> postInference(String path, String header, byte[] binary) {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[json.length + binary.length];
+        System.arraycopy(json, 0, body, 0, json.length);
+        System.arraycopy(binary, 0, body, json.length, binary.length);
+        try {
+            return http.send(request(path, null).header("Inference-Header-Content-Length", Integer.toString(json.length))
+                    .header("Content-Type", OCTET_STREAM).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     Answer postJson(String path, String json, String credentials) {
         return post(path, "application/json", json.getBytes(StandardCharsets.UTF_8), credentials);
     }

@@ -84,7 +84,7 @@ class AotJarIT {
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void jarShouldStartInAotModeStageABatchAndShowItsPools() throws Exception {
+    void jarShouldStartInAotModeStageABatchServeAnInferenceAndShowItsPools() throws Exception {
         awaitReadiness();
         String started = log().lines().filter(line -> line.contains(AOT_STARTED)).findFirst().orElse(null);
         assertThat(started).as("a line with '%s' in %s", AOT_STARTED, log).isNotNull();
@@ -100,13 +100,21 @@ class AotJarIT {
         assertThat(receipt.path("pool").asString()).isEqualTo("frames");
         assertThat(receipt.path("verified").asBoolean()).isTrue();
 
+        HttpResponse<String> inferred = http.send(HttpRequest.newBuilder(base.resolve("/v2/models/scale_sum/infer"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":[{\"name\":\"INPUT\",\"shape\":[4],\"datatype\":\"FP32\","
+                        + "\"data\":[1,2,3,4]},{\"name\":\"SCALE\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[0.5]}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(inferred.statusCode()).as(inferred.body()).isEqualTo(200);
+        assertThat(JSON.readTree(inferred.body()).path("outputs").get(1).path("data").get(0).asDouble()).isEqualTo(5.0);
+
         HttpResponse<String> pinned = get("/actuator/pinnedmemory");
         assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(200);
         JsonNode body = JSON.readTree(pinned.body());
         String backend = body.path("backend").path("name").asString();
         assertThat(backend).isIn("cuda", "mlock", "unlocked");
         assertThat(receipt.path("backend").asString()).isEqualTo(backend);
-        assertThat(body.path("pools").propertyNames()).containsExactlyInAnyOrder("frames", "labels");
+        assertThat(body.path("pools").propertyNames()).containsExactlyInAnyOrder("frames", "tensors", "labels");
         JsonNode frames = body.path("pools").path("frames");
         assertThat(frames.path("elementType").asString()).isEqualTo("FLOAT");
         assertThat(frames.path("bufferBytes").asLong()).isEqualTo(4L * 1024 * 1024);
@@ -114,6 +122,7 @@ class AotJarIT {
         assertThat(frames.path("inUse").asLong()).isZero();
         assertThat(frames.path("sizeClasses").get(0).path("bufferBytes").asLong()).isEqualTo(64 * 1024);
         assertThat(body.path("pools").path("labels").path("elementType").asString()).isEqualTo("INT");
+        assertThat(body.path("pools").path("tensors").path("rents").asLong()).as("the inference's rents").isPositive();
 
         assertThat(log()).doesNotContain("WARNING: A restricted method", "APPLICATION FAILED TO START");
     }

@@ -1,0 +1,26 @@
+package dev.pinnedmemory.inference;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/**
+ * One output as a transport writes it: checked, in the order the response is sent, with the parameters
+ * the request gave it (empty when it asked for all outputs).
+ *
+ * <p>Ownership: the request owns {@link #data()} until it is closed; write it before. An immutable value
+ * (do not change the {@code shape} array); thread-safe.
+ *
+ * @param name the output's name
+ * @param type its datatype
+ * @param shape its shape, every dimension a size
+ * @param data its bytes: exactly what shape and datatype need, little-endian, row-major
+ * @param parameters the parameters of the request's {@link RequestedOutput}, or empty
+ */
+public record ResponseOutput(String name, Datatype type, long[] shape, MemorySegment data,
+                             Map<String, Object> parameters) {
+
+    /** {@return the number of elements} */
+    public long elementCount() {
+        return Shapes.elementCount(shape);
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Micrometer meters of an inference server: {@link dev.pinnedmemory.inference.metrics.InferenceMeters}, an
+ * {@code InferenceObserver} and {@code MeterBinder} (requests by model and outcome, latency, tensor bytes in
+ * and out). Needs {@code micrometer-core} on the class path.
+ */
+@NullMarked
+package dev.pinnedmemory.inference.metrics;
+
+import org.jspecify.annotations.NullMarked;

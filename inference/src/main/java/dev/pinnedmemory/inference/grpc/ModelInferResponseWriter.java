@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * parameters, one {@code InferOutputTensor} (name, datatype, shape) per output, and each output's bytes as
  * a {@code raw_output_contents} field written straight from its segment or lease. The response's stream
  * knows its length and drains itself into the transport ({@link Drainable}), so grpc-java frames it
- * without building a message: tensor bytes pass only through one chunk of at most 32 KiB on their way to
+ * without building a message: tensor bytes pass only through one chunk of at most 16 KiB on their way to
  * the transport's buffers.
  *
  * <p>Ownership: the call owns the outputs' memory; the stream must be drained before the call is closed
@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
 final class ModelInferResponseWriter {
 
     /** The chunk every byte of a response passes through on its way to the transport. */
-    static final int CHUNK_BYTES = 32 * 1024;
+    static final int CHUNK_BYTES = 16 * 1024;
 
     private ModelInferResponseWriter() {
     }

@@ -212,12 +212,15 @@ final class WireReader {
             throw malformed(position, "a copy of " + count + " bytes past the end of its message");
         }
         long done = 0;
+        // One buffer over the target for the whole copy: each lent buffer is then copied with no object made
+        // on our side (grpc-java's Netty transport still makes a view of each frame it lends).
+        ByteBuffer destination = lendsBuffers && count > 0 ? target.asSlice(offset, count).asByteBuffer() : null;
         while (done < count) {
             int step;
-            ByteBuffer view = lendsBuffers ? ((HasByteBuffer) in).getByteBuffer() : null;
+            ByteBuffer view = destination != null ? ((HasByteBuffer) in).getByteBuffer() : null;
             if (view != null && view.hasRemaining()) {
                 step = (int) Math.min(view.remaining(), count - done);
-                MemorySegment.copy(MemorySegment.ofBuffer(view), 0, target, offset + done, step);
+                destination.put((int) done, view, view.position(), step);
                 long skipped = in.skip(step);
                 if (skipped != step) {
                     throw new IOException("the stream skipped " + skipped + " of " + step + " bytes it lent");

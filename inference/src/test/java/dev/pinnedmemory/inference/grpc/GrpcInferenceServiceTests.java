@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
+import dev.pinnedmemory.MemoryBudget;
+import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.inference.InferenceLimits;
 import dev.pinnedmemory.inference.InferenceObserver;
@@ -217,6 +219,28 @@ class GrpcInferenceServiceTests {
         await().untilAsserted(() -> assertThat(served.completed).extracting(InferenceObserver.CompletedRequest::outcome)
                 .containsExactlyInAnyOrder("invalid-argument", "invalid-argument", "invalid-argument", "tensor-too-large",
                         "model-failed"));
+    }
+
+    @Test
+    void noPinnedMemoryWithinMaxWaitShouldBeResourceExhaustedNamingThePoolAndTheBudget() throws Exception {
+        MemoryBudget budget = new MemoryBudget(8192);
+        PinnedMemoryPool<byte[]> tight = TestPools.tensors(8192, budget, Duration.ofMillis(20));
+        try (PinnedBuffer<byte[]> hog = tight.rent(8192);
+             GrpcFixtures.Served small = new GrpcFixtures.Served(tight, new InferenceLimits(4, 4096),
+                     List.of(GrpcFixtures.echo("INT64")))) {
+            assertStatus(() -> small.stub.modelInfer(raw("echo_int64", "INT64", 1, longs(1))), Status.Code.RESOURCE_EXHAUSTED,
+                    "no pinned memory for input 'INPUT' (INT64, shape [1]) of 8 bytes within pool 'tensors' max-wait of 20 ms "
+                            + "(budget: 8192 of 8192 bytes used, pinned-memory.max-total-size); try again shortly");
+            // A compressed request is staged in the pool first: refused the same way, before its tensors.
+            assertStatus(() -> small.stub.withCompression("gzip").modelInfer(raw("echo_int64", "INT64", 1, longs(1))),
+                    Status.Code.RESOURCE_EXHAUSTED, "no pinned memory to stage a ModelInferRequest");
+            hog.close();
+            assertThat(small.stub.modelInfer(raw("echo_int64", "INT64", 1, longs(9))).getRawOutputContents(0))
+                    .isEqualTo(longs(9));
+        }
+        await().untilAsserted(() -> assertThat(tight.stats().inUse()).isZero());
+        TestPools.assertBalanced(tight);
+        tight.close();
     }
 
     @Test

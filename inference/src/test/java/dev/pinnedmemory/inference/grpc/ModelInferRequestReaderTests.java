@@ -21,6 +21,7 @@ import inference.GrpcPredictV2.InferTensorContents;
 import inference.GrpcPredictV2.ModelInferRequest;
 import inference.GrpcPredictV2.ModelInferRequest.InferInputTensor;
 import inference.GrpcPredictV2.ModelInferRequest.InferRequestedOutputTensor;
+import io.grpc.Context;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -396,6 +397,18 @@ class ModelInferRequestReaderTests {
                 .toByteArray(), 4)), Status.Code.INVALID_ARGUMENT, "field 20 of wire type 7 (expected: 0, 1, 2, 3 or 5)");
         assertRefused(reader.read(TransportStreams.transport(new GrpcFixtures.Wire().raw((byte) 0x07).toByteArray(), 4)),
                 Status.Code.INVALID_ARGUMENT, "malformed at byte 0: tag 7 (expected: a field number from 1 to 536870911)");
+    }
+
+    @Test
+    void aCallCancelledWhileItsTensorsAreReadShouldStopBeforeTheNextOneWithNothingHeld() throws Exception {
+        byte[] message = pairRequest(floats(1, 2), new byte[] {1}).toByteArray();
+        Context.CancellableContext cancelled = Context.current().withCancellation();
+        cancelled.cancel(null);
+
+        ParsedInferRequest parsed = cancelled.call(() -> reader.read(TransportStreams.transport(message, 8)));
+
+        assertRefused(parsed, Status.Code.CANCELLED, "the call was cancelled while its tensors were read");
+        assertThat(pool.stats().rents()).isZero();
     }
 
     @Test

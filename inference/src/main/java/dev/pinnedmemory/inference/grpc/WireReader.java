@@ -141,6 +141,10 @@ final class WireReader {
         stringBudget -= length;
         byte[] bytes = new byte[(int) length];
         readFully(bytes, (int) length);
+        if (isAscii(bytes)) {
+            // Names and datatypes are ASCII: no decoder needed to know they are valid UTF-8.
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
@@ -275,6 +279,15 @@ final class WireReader {
         }
         position++;
         return b;
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void readFully(byte[] bytes, int length) throws IOException {

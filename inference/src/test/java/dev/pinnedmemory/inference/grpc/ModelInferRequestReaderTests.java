@@ -412,6 +412,56 @@ class ModelInferRequestReaderTests {
     }
 
     @Test
+    void mutatedMessagesShouldBeAnsweredOrRefusedNeverFailWithNothingLeaked() {
+        // A seeded stand-in for issue 32's fuzzing: flipped, dropped and inserted bytes in valid requests.
+        List<byte[]> seeds = List.of(pairRequest(floats(1, 2, 3), new byte[] {1, 0}).toByteArray(),
+                typed("echo_bytes", "BYTES", 2, InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8("ab"))
+                        .addBytesContents(ByteString.copyFromUtf8("c"))).toByteArray(),
+                typed("echo_int64", "INT64", 2, InferTensorContents.newBuilder().addInt64Contents(-1).addInt64Contents(7))
+                        .toByteArray(),
+                typed("echo_fp64", "FP64", 1, InferTensorContents.newBuilder().addFp64Contents(2)).toByteArray());
+        java.util.Random random = new java.util.Random(28);
+        int answered = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] message = seeds.get(i % seeds.size()).clone();
+            int edits = 1 + random.nextInt(3);
+            for (int e = 0; e < edits && message.length > 0; e++) {
+                int at = random.nextInt(message.length);
+                switch (random.nextInt(3)) {
+                    case 0 -> message[at] = (byte) random.nextInt(256);
+                    case 1 -> message = Arrays.copyOf(message, at);
+                    default -> {
+                        byte[] longer = new byte[message.length + 1];
+                        System.arraycopy(message, 0, longer, 0, at);
+                        longer[at] = (byte) random.nextInt(256);
+                        System.arraycopy(message, at, longer, at + 1, message.length - at);
+                        message = longer;
+                    }
+                }
+            }
+            InputStream in = i % 2 == 0 ? TransportStreams.transport(message, 1 + random.nextInt(16))
+                    : TransportStreams.once(message);
+            try (ParsedInferRequest parsed = reader.read(in)) {
+                if (parsed.refusal() == null) {
+                    answered++;
+                    assertThat(parsed.call()).isNotNull();
+                    try {
+                        parsed.call().infer();
+                    } catch (dev.pinnedmemory.inference.InferenceException refusedByTheRules) {
+                        assertThat(refusedByTheRules.reason()).isNotEqualTo(dev.pinnedmemory.inference.InferenceException.Reason.MODEL_FAILED);
+                    }
+                } else {
+                    byte[] shown = message;
+                    assertThat(parsed.refusal().getCode()).as("%s for %s", parsed.refusal(), Arrays.toString(shown))
+                            .isIn(Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND, Status.Code.RESOURCE_EXHAUSTED);
+                }
+            }
+            assertThat(pool.stats().inUse()).as("leases held after message %d", i).isZero();
+        }
+        assertThat(answered).isPositive();
+    }
+
+    @Test
     void namesAndParametersOverTheirBudgetShouldBeRefused() {
         ModelInferRequest request = pairRequest(floats(1), new byte[] {1}).toBuilder().setId("x".repeat(5000)).build();
         assertRefused(reader.read(stream(request)), Status.Code.INVALID_ARGUMENT,

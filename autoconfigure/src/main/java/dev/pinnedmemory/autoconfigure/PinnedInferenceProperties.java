@@ -43,6 +43,8 @@ public class PinnedInferenceProperties {
     /** The REST transport. */
     private final Rest rest = new Rest();
 
+    private final Grpc grpc = new Grpc();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -91,6 +93,10 @@ public class PinnedInferenceProperties {
         return rest;
     }
 
+    public Grpc getGrpc() {
+        return grpc;
+    }
+
     /** The REST transport's properties. */
     public static class Rest {
 
@@ -103,6 +109,44 @@ public class PinnedInferenceProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /**
+     * The gRPC transport's properties. The server's own settings (port, address, TLS, keep-alive) are
+     * Spring gRPC's {@code spring.grpc.server.*}.
+     */
+    public static class Grpc {
+
+        /** Whether to serve the models over gRPC (inference.GRPCInferenceService) on Spring gRPC's server. */
+        private boolean enabled = true;
+
+        /**
+         * Largest ModelInfer request, tensors included; larger ones are refused with RESOURCE_EXHAUSTED before
+         * their bytes are read. Default: the tensor pool's largest buffer times max-inputs, plus max-header-size,
+         * at most 2GB - 1 byte (gRPC's largest message). Spring gRPC's max-inbound-message-size is raised to it.
+         */
+        private @Nullable DataSize maxMessageSize;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public @Nullable DataSize getMaxMessageSize() {
+            return maxMessageSize;
+        }
+
+        public void setMaxMessageSize(@Nullable DataSize maxMessageSize) {
+            if (maxMessageSize != null && (maxMessageSize.toBytes() < 1 || maxMessageSize.toBytes() > Integer.MAX_VALUE)) {
+                throw new InvalidPinnedMemoryPropertyException(PREFIX + ".grpc.max-message-size",
+                        "must be from 1B to " + Integer.MAX_VALUE + "B (gRPC's largest message)", maxMessageSize.toBytes() + "B",
+                        "Set pinned-memory.inference.grpc.max-message-size to a data size such as 512MB, or leave it unset.");
+            }
+            this.maxMessageSize = maxMessageSize;
         }
     }
 }

@@ -8,10 +8,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A bounded, lock-free, allocation-free set of idle objects: one compare-and-set per offer or
- * poll. Each thread has a home slot (kept by the caller, one per thread), where its searches start:
- * at first its id modulo the capacity, then wherever its last poll succeeded. Two threads that
- * start on the same slot thus part after one collision and from then on touch only their own cache
- * line, and each gets back the buffer it used last (still warm in cache). Thread-safe.
+ * poll. Each thread has a home slot where its polls and offers start: at first its id modulo the
+ * capacity, then wherever its last poll succeeded. Two threads that start on the same slot thus
+ * part after one collision and from then on touch only their own cache line, and each gets back
+ * the buffer it used last (still warm in cache). Homes are hints, kept per set in a table indexed
+ * by the low bits of the thread id, at least as long as the set (up to 4096), so finding one costs
+ * two loads and no {@code ThreadLocal}; threads whose ids differ by a multiple of the table's
+ * length share a home. Thread-safe.
  */
 final class IdleSlots<T> {
 
@@ -19,10 +22,19 @@ final class IdleSlots<T> {
     private static final int PADDED_STRIDE = 16;
     /** Up to this capacity each slot gets a cache line of its own (4 KiB per set at most). */
     private static final int PADDING_LIMIT = 64;
+    /** Fewest home hints per set; a power of two. */
+    private static final int MIN_HOMES = 64;
+    /** Most home hints per set: threads beyond that many share them. */
+    private static final int MAX_HOMES = 4096;
 
     private final AtomicReferenceArray<T> slots;
     private final int capacity;
     private final int stride;
+    /**
+     * Where each thread (by the low bits of its id) starts looking, plus one; 0 until the thread's
+     * first poll or offer sets it to its id modulo the capacity. Written only when that moves.
+     */
+    private final int[] homes;
 
     IdleSlots(int capacity) {
         this.capacity = capacity;
@@ -31,23 +43,40 @@ final class IdleSlots<T> {
         // a cache line with the array's length, which every bounds-checked access of every thread
         // reads (measured: two threads then moved fewer pairs per second than one, in 7 of 8 layouts).
         this.slots = new AtomicReferenceArray<>(Math.multiplyExact(capacity + 2, stride));
+        int size = MIN_HOMES;
+        while (size < capacity && size < MAX_HOMES) {
+            size <<= 1;
+        }
+        this.homes = new int[size];
     }
 
-    /** {@return a new home slot holder for the calling thread, to keep and pass to {@link #poll}} */
-    static int[] newHome(int capacity) {
-        return new int[] {capacity <= 1 ? 0 : (int) (Thread.currentThread().threadId() % capacity)};
+    /** {@return the calling thread's entry in {@link #homes}} */
+    private int home() {
+        return (int) Thread.currentThread().threadId() & (homes.length - 1);
     }
 
-    /** Takes an object, searching from the home slot, and moves home to where it found one (read it back from {@code home[0]}). */
-    @Nullable T poll(int[] home) {
-        int start = home[0] < capacity ? home[0] : 0;
+    /** {@return the slot where the thread of {@code home} starts looking} */
+    private int start(int home) {
+        int hint = homes[home];
+        if (hint == 0) {
+            // First use: consecutive thread ids (a pool's workers) start on different slots.
+            hint = home % Math.max(1, capacity) + 1;
+            homes[home] = hint;
+        }
+        return hint - 1;
+    }
+
+    /** Takes an object, searching from the calling thread's home slot, and moves home to where it found one. */
+    @Nullable T poll() {
+        int home = home();
+        int start = start(home);
         int index = start;
         for (int i = 0; i < capacity; i++) {
             int slot = (index + 1) * stride;
             T value = slots.get(slot);
             if (value != null && slots.compareAndSet(slot, value, null)) {
                 if (index != start) {
-                    home[0] = index;
+                    homes[home] = index + 1;
                 }
                 return value;
             }
@@ -58,9 +87,9 @@ final class IdleSlots<T> {
         return null;
     }
 
-    /** Puts an object in the first free slot from {@code start}; {@return false when every slot is taken} */
-    boolean offer(T value, int start) {
-        int index = start < capacity ? start : 0;
+    /** Puts an object in the first free slot from the calling thread's home; {@return false when every slot is taken} */
+    boolean offer(T value) {
+        int index = start(home());
         for (int i = 0; i < capacity; i++) {
             int slot = (index + 1) * stride;
             if (slots.get(slot) == null && slots.compareAndSet(slot, null, value)) {
@@ -71,11 +100,6 @@ final class IdleSlots<T> {
             }
         }
         return false;
-    }
-
-    /** Puts an object in the first free slot; for warm-up and resizes, off the hot path. */
-    boolean offer(T value) {
-        return offer(value, 0);
     }
 
     int capacity() {

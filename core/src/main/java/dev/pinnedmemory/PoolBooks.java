@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -154,7 +156,7 @@ final class PoolBooks {
     void leaked(PoolEntry entry) {
         counters.leaks.increment();
         entry.sizeClass.counters.leaks.increment();
-        reporter.leaked(level, entry.block.description, entry.rentSite);
+        reporter.leaked(level, entry.block.description, entry.block.site);
     }
 
     /** {@return the sums over every block this pool holds or held, and per class of {@code shape}} */
@@ -279,7 +281,7 @@ final class PoolBooks {
     List<Throwable> rentSites() {
         List<Throwable> sites = new ArrayList<>();
         for (PoolEntry entry : live) {
-            Throwable site = entry.rentSite;
+            Throwable site = entry.block.site;
             if (entry.block.state() == NativeBlock.IN_USE && site != null) {
                 sites.add(site);
             }

@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The buffer sizes a pool serves now: one {@link SizeClass}, or, with a minimum buffer size, a
- * ladder of classes from the minimum to the buffer size. A resize makes a new shape (a new
- * generation with new idle sets), so a buffer of an old shape can never re-enter an idle set
- * that renters read.
+ * ladder of classes from the minimum to the buffer size, each with its idle buffers. A resize makes
+ * a new shape (a new generation with new idle sets), so a buffer of an old shape can never re-enter
+ * an idle set that renters read.
  *
  * <p>The ladder has four classes per doubling ({@code 2^k}, {@code 1.25 * 2^k}, {@code 1.5 * 2^k},
  * {@code 1.75 * 2^k}, rounded up; every length up to 8), plus the minimum and the maximum. Two
@@ -21,6 +21,33 @@ final class PoolShape {
 
     /** Classes per doubling of the buffer size. */
     static final int CLASSES_PER_DOUBLING = 4;
+
+    /**
+     * One buffer size of a shape: its length, its idle buffers and its counters. Rents of a length
+     * up to {@link #length} and above the next smaller class are served here. Belongs to one shape
+     * (one {@link #generation}); after a resize its idle buffers are freed and buffers of it that
+     * come back are dropped. Thread-safe.
+     */
+    static final class SizeClass {
+
+        final int index;
+        final int length;
+        final long bytes;
+        final int generation;
+        final IdleSlots<NativeBlock.Anchor> idle;
+        final PoolCounters counters = new PoolCounters();
+        /** For messages, e.g. {@code a buffer of 1024 FLOAT elements (4096 bytes)}. */
+        final String description;
+
+        SizeClass(int index, int length, ElementType<?> type, int generation, int maxIdle) {
+            this.index = index;
+            this.length = length;
+            this.bytes = (long) length * type.byteSize();
+            this.generation = generation;
+            this.idle = new IdleSlots<>(maxIdle);
+            this.description = "a buffer of " + length + " " + type + " elements (" + bytes + " bytes)";
+        }
+    }
 
     final int generation;
     final int minLength;
@@ -120,10 +147,9 @@ final class PoolShape {
     }
 
     /** {@return an idle buffer of the largest class that has one, taken out of its slots; null when none} */
-    @Nullable BlockAnchor pollLargestIdle() {
-        int[] home = {0};
+    NativeBlock.@Nullable Anchor pollLargestIdle() {
         for (int i = classes.length - 1; i >= 0; i--) {
-            BlockAnchor idle = classes[i].idle.poll(home);
+            NativeBlock.Anchor idle = classes[i].idle.poll();
             if (idle != null) {
                 return idle;
             }
@@ -132,8 +158,8 @@ final class PoolShape {
     }
 
     /** Takes every idle buffer out, largest class first. */
-    List<BlockAnchor> drainIdle() {
-        List<BlockAnchor> drained = new ArrayList<>();
+    List<NativeBlock.Anchor> drainIdle() {
+        List<NativeBlock.Anchor> drained = new ArrayList<>();
         for (int i = classes.length - 1; i >= 0; i--) {
             drained.addAll(classes[i].idle.drain());
         }

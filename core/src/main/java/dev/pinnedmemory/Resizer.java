@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,14 +31,14 @@ final class Resizer<A> {
     private final PoolSettings<A> settings;
     private final MemoryBudget budget;
     /** Allocates a buffer of a class from bytes already reserved. */
-    private final Function<SizeClass, BlockAnchor> allocate;
+    private final Function<SizeClass, NativeBlock.Anchor> allocate;
     /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
     private final Consumer<NativeBlock> drop;
     /** The shape renters see: read at the start of a resize, published at its end. */
     private final Supplier<PoolShape> current;
     private final Consumer<PoolShape> publish;
 
-    Resizer(PoolSettings<A> settings, MemoryBudget budget, Function<SizeClass, BlockAnchor> allocate,
+    Resizer(PoolSettings<A> settings, MemoryBudget budget, Function<SizeClass, NativeBlock.Anchor> allocate,
             Consumer<NativeBlock> drop, Supplier<PoolShape> current, Consumer<PoolShape> publish) {
         this.settings = settings;
         this.budget = budget;
@@ -57,7 +59,7 @@ final class Resizer<A> {
         SizeClass target = shape.largest();
         int count = settings.initialSize();
         AtomicLong left = new AtomicLong(reserved);
-        List<BlockAnchor> made = Collections.synchronizedList(new ArrayList<>(count));
+        List<NativeBlock.Anchor> made = Collections.synchronizedList(new ArrayList<>(count));
         try {
             Runnable one = () -> {
                 left.addAndGet(-target.bytes);
@@ -72,16 +74,16 @@ final class Resizer<A> {
                 Warmup.run(threads, count, one);
             }
         } catch (RuntimeException | Error e) {
-            for (BlockAnchor anchor : made) {
-                anchor.entry().budgetTransferred = true;
+            for (NativeBlock.Anchor anchor : made) {
+                PoolEntry.of(anchor).budgetTransferred = true;
                 anchor.block.freeNow();
             }
             budget.release(reserved);
             throw e;
         }
-        for (BlockAnchor anchor : made) {
+        for (NativeBlock.Anchor anchor : made) {
             anchor.block.transition(NativeBlock.IN_USE, NativeBlock.IDLE);
-            if (!target.idle.offer(anchor, 0)) {
+            if (!target.idle.offer(anchor)) {
                 anchor.block.free();
             }
         }
@@ -118,16 +120,16 @@ final class Resizer<A> {
             throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), estimate,
                     settings.name());
         }
-        List<BlockAnchor> oldIdle = old.drainIdle();
+        List<NativeBlock.Anchor> oldIdle = old.drainIdle();
         long reclaimable = 0;
-        for (BlockAnchor anchor : oldIdle) {
+        for (NativeBlock.Anchor anchor : oldIdle) {
             reclaimable += anchor.block.bytes;
         }
         long shortfall = needed - reclaimable - reserved;
         if (shortfall > 0 && !budget.tryReserve(shortfall)) {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
-            for (BlockAnchor anchor : oldIdle) {
-                if (!anchor.entry().sizeClass.idle.offer(anchor, 0)) {
+            for (NativeBlock.Anchor anchor : oldIdle) {
+                if (!PoolEntry.of(anchor).sizeClass.idle.offer(anchor)) {
                     drop.accept(anchor.block);
                 }
             }
@@ -137,8 +139,8 @@ final class Resizer<A> {
                     settings.name());
         }
         reserved += Math.max(0, shortfall);
-        for (BlockAnchor anchor : oldIdle) {
-            anchor.entry().budgetTransferred = true;
+        for (NativeBlock.Anchor anchor : oldIdle) {
+            PoolEntry.of(anchor).budgetTransferred = true;
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);
@@ -146,7 +148,7 @@ final class Resizer<A> {
         budget.signalWaiters();
         // Returns that raced into the old idle slots between the drain and the publication.
         for (SizeClass sizeClass : old.classes) {
-            for (BlockAnchor anchor : sizeClass.idle.drain()) {
+            for (NativeBlock.Anchor anchor : sizeClass.idle.drain()) {
                 anchor.block.free();
             }
         }

@@ -196,12 +196,17 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         if (anchor == null) {
             return rentMissed(sizeClass, current, length);
         }
+        return lease(claimed(anchor), length);
+    }
+
+    /** {@return {@code anchor}, taken from an idle slot, its block now marked in use} */
+    private NativeBlock.Anchor claimed(NativeBlock.Anchor anchor) {
         if (clearOnReturn) {
             anchor.block.claimFromIdle();   // the background thread may be zeroing it: wait for that chunk
         } else {
             anchor.block.markInUse();
         }
-        return lease(anchor, length);
+        return anchor;
     }
 
     /** No idle buffer: collect completed fences and look again, then allocate; null when the budget refused. */
@@ -209,12 +214,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         if (fenced.pending() > 0 && fenced.collect()) {
             NativeBlock.Anchor anchor = sizeClass.idle.poll();
             if (anchor != null) {
-                if (clearOnReturn) {
-                    anchor.block.claimFromIdle();
-                } else {
-                    anchor.block.markInUse();
-                }
-                return lease(anchor, length);
+                return lease(claimed(anchor), length);
             }
         }
         NativeBlock.Anchor anchor = allocate(sizeClass);

@@ -52,11 +52,14 @@ final class PoolShape {
     final int generation;
     final int minLength;
     final SizeClass[] classes;
+    /** The rung ({@link #rung}) of the second class: where {@link #classFor} starts counting. */
+    private final int secondRung;
 
     private PoolShape(int generation, int minLength, SizeClass[] classes) {
         this.generation = generation;
         this.minLength = minLength;
         this.classes = classes;
+        this.secondRung = classes.length > 1 ? rung(classes[0].length + 1) : 0;
     }
 
     /**
@@ -101,22 +104,41 @@ final class PoolShape {
         return largest().length;
     }
 
-    /** {@return the smallest class that holds {@code length} elements} ({@code length} at most {@link #maxLength()}) */
+    /**
+     * {@return the smallest class that holds {@code length} elements} ({@code length} at most
+     * {@link #maxLength()}) Computed, not searched: every ladder length from 8 up is a rung
+     * ({@code 2^k}, {@code 1.25 * 2^k}, {@code 1.5 * 2^k}, {@code 1.75 * 2^k}), so the class's
+     * position is the distance in rungs from the second class; the two loops only correct it below 8
+     * elements and at the ends (a search by halves would take a data-dependent branch per halving).
+     */
     SizeClass classFor(int length) {
-        if (classes.length == 1) {
-            return classes[0];
+        SizeClass[] ladder = classes;
+        int last = ladder.length - 1;
+        if (last == 0 || length <= ladder[0].length) {
+            return ladder[0];
         }
-        int low = 0;
-        int high = classes.length - 1;
-        while (low < high) {
-            int middle = (low + high) >>> 1;
-            if (classes[middle].length >= length) {
-                high = middle;
-            } else {
-                low = middle + 1;
-            }
+        int i = Math.clamp(rung(length) - secondRung + 1, 1, last);
+        while (ladder[i].length < length) {   // ends at the last class at the latest: it holds every length
+            i++;
         }
-        return classes[low];
+        while (ladder[i - 1].length >= length) {   // ends at 1 at the latest: the first class is shorter than length
+            i--;
+        }
+        return ladder[i];
+    }
+
+    /**
+     * {@return the position on the ladder of the smallest ladder length at or above {@code length}:
+     * 4 per doubling} Exact from 9 up ({@code 4k + j} for {@code 2^k * (1 + j / 4)}); below that a
+     * monotone estimate. {@code length} at least 1.
+     */
+    static int rung(int length) {
+        if (length <= 8) {
+            return length + 4;
+        }
+        int below = length - 1;
+        int k = 31 - Integer.numberOfLeadingZeros(below);
+        return CLASSES_PER_DOUBLING * k + ((below >>> (k - 2)) & (CLASSES_PER_DOUBLING - 1)) + 1;
     }
 
     int idleCount() {

@@ -58,6 +58,28 @@ class SizeClassTests {
         }
     }
 
+    /** The class is computed, not searched: every length of small ladders against a plain scan. */
+    @ParameterizedTest
+    @CsvSource({"1, 5000", "2, 17", "3, 4096", "5, 9", "7, 1000", "8, 8", "9, 20000", "12, 13", "100, 65536",
+            "1000, 1001", "4096, 16384"})
+    void theClassOfEveryLengthShouldBeTheFirstThatHoldsIt(int min, int max) {
+        PoolShape shape = PoolShape.of(0, ElementType.BYTE, min, max, 1);
+        for (int length = 1; length <= max; length++) {
+            PoolShape.SizeClass expected = null;
+            for (PoolShape.SizeClass candidate : shape.classes) {
+                if (candidate.length >= length) {
+                    expected = candidate;
+                    break;
+                }
+            }
+            assertThat(shape.classFor(length)).as("length %d of %d..%d", length, min, max).isSameAs(expected);
+        }
+        for (int length : new int[] {Integer.MAX_VALUE - 1, Integer.MAX_VALUE}) {
+            PoolShape huge = PoolShape.of(0, ElementType.BYTE, min, Integer.MAX_VALUE, 1);
+            assertThat(huge.classFor(length).length).isEqualTo(Integer.MAX_VALUE);
+        }
+    }
+
     @Test
     void withoutAMinimumThereShouldBeOneClassOfTheBufferSize() {
         assertThat(PoolShape.lengths(0, 4096)).containsExactly(4096);

@@ -31,8 +31,9 @@ final class IdleSlots<T> {
     private final int capacity;
     private final int stride;
     /**
-     * Where each thread (by the low bits of its id) starts looking, plus one; 0 until the thread's
-     * first poll or offer sets it to its id modulo the capacity. Written only when that moves.
+     * Where each thread (by the low bits of its id) starts looking, as an index into {@link #slots};
+     * 0 (the padding before the first slot) until the thread's first poll or offer sets it to its id
+     * modulo the capacity. Written only when that moves.
      */
     private final int[] homes;
 
@@ -55,51 +56,71 @@ final class IdleSlots<T> {
         return (int) Thread.currentThread().threadId() & (homes.length - 1);
     }
 
-    /** {@return the slot where the thread of {@code home} starts looking} */
-    private int start(int home) {
-        int hint = homes[home];
-        if (hint == 0) {
-            // First use: consecutive thread ids (a pool's workers) start on different slots.
-            hint = home % Math.max(1, capacity) + 1;
-            homes[home] = hint;
-        }
-        return hint - 1;
-    }
-
-    /** Takes an object, searching from the calling thread's home slot, and moves home to where it found one. */
+    /**
+     * Takes an object, first from the calling thread's home slot, else searching on from there, and
+     * moves home to where it found one. The first look is apart from the search, so a hit at home
+     * (the steady state of a thread that returns what it rents) costs one read and one
+     * compare-and-set.
+     */
     @Nullable T poll() {
         int home = home();
-        int start = start(home);
-        int index = start;
-        for (int i = 0; i < capacity; i++) {
-            int slot = (index + 1) * stride;
+        int slot = homes[home];
+        if (slot != 0) {
             T value = slots.get(slot);
             if (value != null && slots.compareAndSet(slot, value, null)) {
-                if (index != start) {
-                    homes[home] = index + 1;
+                return value;
+            }
+        }
+        return search(home, slot);
+    }
+
+    private @Nullable T search(int home, int from) {
+        int start = from != 0 ? from : firstHome(home);
+        int slot = start;
+        for (int i = 0; i < capacity; i++) {
+            T value = slots.get(slot);
+            if (value != null && slots.compareAndSet(slot, value, null)) {
+                if (slot != from) {
+                    homes[home] = slot;
                 }
                 return value;
             }
-            if (++index == capacity) {
-                index = 0;
-            }
+            slot = next(slot);
         }
         return null;
     }
 
-    /** Puts an object in the first free slot from the calling thread's home; {@return false when every slot is taken} */
+    /** Puts an object in the calling thread's home slot if free, else in the next free one; {@return false when every slot is taken} */
     boolean offer(T value) {
-        int index = start(home());
+        int slot = homes[home()];
+        if (slot != 0 && slots.get(slot) == null && slots.compareAndSet(slot, null, value)) {
+            return true;
+        }
+        int start = slot != 0 ? slot : firstHome(home());
+        slot = start;
         for (int i = 0; i < capacity; i++) {
-            int slot = (index + 1) * stride;
             if (slots.get(slot) == null && slots.compareAndSet(slot, null, value)) {
                 return true;
             }
-            if (++index == capacity) {
-                index = 0;
-            }
+            slot = next(slot);
         }
         return false;
+    }
+
+    /** {@return the slot a thread of {@code home} starts at: its id modulo the capacity} (consecutive ids start apart) */
+    private int firstHome(int home) {
+        if (capacity == 0) {
+            return stride;   // not kept: a set of no slots has no home, and its searches look nowhere
+        }
+        int slot = (home % capacity + 1) * stride;
+        homes[home] = slot;
+        return slot;
+    }
+
+    /** {@return the slot after {@code slot}, wrapping after the last} */
+    private int next(int slot) {
+        slot += stride;
+        return slot > capacity * stride ? stride : slot;
     }
 
     int capacity() {

@@ -217,7 +217,7 @@ final class PoolBooks {
         }
         int inUse = noteInUse((int) Math.max(0, sums.rents() - sums.returns() - sums.leaks()));
         int idle = shape.idleCount();
-        return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
+        return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest.bytes, settings.initialSize(),
                 settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
                 sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
                 sums.leaks(), pinnedBytes.get(), pageLocked, fenced, waits.waiting(), waits.waits(),

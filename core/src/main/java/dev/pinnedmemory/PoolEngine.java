@@ -73,8 +73,8 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         this.elementShift = Integer.numberOfTrailingZeros(settings.type().byteSize());
         this.zeroing = clearOnReturn ? allocator.reclaimer : null;
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
-        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
-                settings.fenceWarnAfter().toNanos(), allocator.clock);
+        this.fenced = new FencedBlocks(who, anchor -> putBack(anchor, PoolEntry.of(anchor)), () -> budget.waiters() > 0,
+                allocator.reclaimer, settings.fenceWarnAfter().toNanos(), allocator.clock);
         this.creationSite = paranoid ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
         PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
                 settings.maxSize());
@@ -185,7 +185,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         PoolShape current = shape;
         SizeClass sizeClass;
         if (length == FULL) {
-            sizeClass = current.largest();
+            sizeClass = current.largest;
             length = sizeClass.length;
         } else if (length <= current.maxLength()) {
             sizeClass = current.classFor(length);
@@ -313,7 +313,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
             anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
             fenced.add(anchor, entry::closeLeaseScope);
         } else {
-            putBack(anchor);
+            putBack(anchor, entry);
         }
     }
 
@@ -339,10 +339,9 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
      * fences of other blocks are not collected here: the reclaimer polls them, and a rent that
      * would miss collects them first.
      */
-    private void putBack(NativeBlock.Anchor anchor) {
+    private void putBack(NativeBlock.Anchor anchor, PoolEntry entry) {
         try {
             NativeBlock block = anchor.block;
-            PoolEntry entry = PoolEntry.of(anchor);
             SizeClass sizeClass = entry.sizeClass;
             if (closed || sizeClass.generation != shape.generation || block.state() == NativeBlock.FREED) {
                 drop(block, false);

@@ -52,6 +52,8 @@ final class PoolShape {
     final int generation;
     final int minLength;
     final SizeClass[] classes;
+    /** The last class: the buffer size, which full-size rents ask for. */
+    final SizeClass largest;
     /** The rung ({@link #rung}) of the second class: where {@link #classFor} starts counting. */
     private final int secondRung;
 
@@ -59,6 +61,7 @@ final class PoolShape {
         this.generation = generation;
         this.minLength = minLength;
         this.classes = classes;
+        this.largest = classes[classes.length - 1];
         this.secondRung = classes.length > 1 ? rung(classes[0].length + 1) : 0;
     }
 
@@ -96,12 +99,8 @@ final class PoolShape {
         return lengths.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    SizeClass largest() {
-        return classes[classes.length - 1];
-    }
-
     int maxLength() {
-        return largest().length;
+        return largest.length;
     }
 
     /**

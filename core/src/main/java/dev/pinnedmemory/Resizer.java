@@ -56,7 +56,7 @@ final class Resizer<A> {
      *     whole reservation returned
      */
     void warm(PoolShape shape, long reserved) {
-        SizeClass target = shape.largest();
+        SizeClass target = shape.largest;
         int count = settings.initialSize();
         AtomicLong left = new AtomicLong(reserved);
         List<NativeBlock.Anchor> made = Collections.synchronizedList(new ArrayList<>(count));
@@ -103,7 +103,7 @@ final class Resizer<A> {
         PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
-        long largest = next.largest().bytes;
+        long largest = next.largest.bytes;
         if (settings.initialSize() == 0 && budget.limitBytes() != 0 && largest > budget.limitBytes()) {
             // Nothing is reserved for initialSize 0, but no rent of the new size could ever be served. (With
             // initial buffers the reservation below refuses it: they alone are over the limit.)

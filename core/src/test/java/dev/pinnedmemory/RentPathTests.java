@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -136,8 +137,20 @@ class RentPathTests {
         }
     }
 
+    /** Traces by mode: each probe JVM runs once per test class. */
+    private static final Map<String, Map<String, Set<String>>> TRACES = new ConcurrentHashMap<>();
+
     /** {@return for each phase ("rent", "close"), the files whose code or fields the probe's thread touched} */
     private static Map<String, Set<String>> trace(String mode) throws Exception {
+        Map<String, Set<String>> traced = TRACES.get(mode);
+        if (traced == null) {
+            traced = launchAndTrace(mode);
+            TRACES.put(mode, traced);
+        }
+        return traced;
+    }
+
+    private static Map<String, Set<String>> launchAndTrace(String mode) throws Exception {
         LaunchingConnector launcher = Bootstrap.virtualMachineManager().defaultConnector();
         Map<String, Connector.Argument> arguments = launcher.defaultArguments();
         arguments.get("main").setValue(Probe.class.getName() + " " + mode);

@@ -50,16 +50,14 @@ final class PoolShape {
     }
 
     final int generation;
-    final int minLength;
     final SizeClass[] classes;
     /** The last class: the buffer size, which full-size rents ask for. */
     final SizeClass largest;
     /** The rung ({@link #rung}) of the second class: where {@link #classFor} starts counting. */
     private final int secondRung;
 
-    private PoolShape(int generation, int minLength, SizeClass[] classes) {
+    private PoolShape(int generation, SizeClass[] classes) {
         this.generation = generation;
-        this.minLength = minLength;
         this.classes = classes;
         this.largest = classes[classes.length - 1];
         this.secondRung = classes.length > 1 ? rung(classes[0].length + 1) : 0;
@@ -75,7 +73,7 @@ final class PoolShape {
         for (int i = 0; i < lengths.length; i++) {
             classes[i] = new SizeClass(i, lengths[i], type, generation, maxIdle);
         }
-        return new PoolShape(generation, minLength, classes);
+        return new PoolShape(generation, classes);
     }
 
     /** {@return the class lengths between {@code min} and {@code max}, ascending; just {@code max} without classes} */

@@ -1,5 +1,6 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
 import java.lang.foreign.Arena;
@@ -11,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The one place where pinned memory is allocated, for pools and the helper alike: the budget
  * reservation, the backend call, the exception that names who asked for what, the block with its
- * {@link Reclaimer}, and the Cleaner that frees it when its {@link BlockAnchor} is dropped. It
+ * {@link Reclaimer}, and the Cleaner that frees it when its {@link NativeBlock.Anchor} is dropped. It
  * times the backend's allocation and, where the backend frees only when the arena closes, the
  * close (the owner is told: {@link NativeBlock.Owner#timed}); its clock also dates the fences of
  * the pools built on it. Immutable and thread-safe; holds no memory itself.
@@ -48,7 +49,7 @@ final class Allocator {
      *         (nothing was allocated)
      * @throws PinnedMemoryException when the backend refused; the reservation is released
      */
-    @Nullable BlockAnchor tryAllocate(PoolBooks books, SizeClass sizeClass, MemoryBudget budget, boolean writeCombined,
+    NativeBlock.@Nullable Anchor tryAllocate(PoolBooks books, SizeClass sizeClass, MemoryBudget budget, boolean writeCombined,
                                       String who) {
         if (!budget.tryReserve(sizeClass.bytes)) {
             return null;
@@ -66,10 +67,10 @@ final class Allocator {
      *
      * @throws PinnedMemoryException when the backend refused; nothing was allocated
      */
-    BlockAnchor allocate(PoolBooks books, SizeClass sizeClass, boolean writeCombined, String who) {
+    NativeBlock.Anchor allocate(PoolBooks books, SizeClass sizeClass, boolean writeCombined, String who) {
         PoolEntry entry = new PoolEntry(books, sizeClass,
                 owner -> block(owner, sizeClass.bytes, writeCombined, who, sizeClass.description));
-        return anchor(entry.block, entry);
+        return anchor(entry.block);
     }
 
     /**
@@ -78,12 +79,12 @@ final class Allocator {
      * @param what for the message, e.g. {@code a buffer of 1024 FLOAT elements (4096 bytes)}
      * @throws PinnedMemoryException when the backend refused; nothing was allocated
      */
-    BlockAnchor allocate(NativeBlock.Owner owner, long bytes, boolean writeCombined, String who, String what) {
-        return anchor(block(owner, bytes, writeCombined, who, what), null);
+    NativeBlock.Anchor allocate(NativeBlock.Owner owner, long bytes, boolean writeCombined, String who, String what) {
+        return anchor(block(owner, bytes, writeCombined, who, what));
     }
 
-    private static BlockAnchor anchor(NativeBlock block, @Nullable PoolEntry entry) {
-        BlockAnchor anchor = new BlockAnchor(block, entry);
+    private static NativeBlock.Anchor anchor(NativeBlock block) {
+        NativeBlock.Anchor anchor = new NativeBlock.Anchor(block);
         block.owner.allocated(block);
         LeakDetector.CLEANER.register(anchor, block);
         return anchor;

@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * Blocks whose lease ended with {@link PinnedBuffer#closeAfter} and whose fence has not completed:
  * held here, out of every idle set, until {@link TransferFence#isComplete()} says true; then the
- * fence is closed and the block handed to the owner's normal return. Collected by whoever comes
- * by (a rent that would miss, a return) and by the {@link Reclaimer}, which polls
+ * fence is closed and the block handed to the owner's normal return. Collected by a rent that
+ * would miss and by the {@link Reclaimer}, which polls
  * every set with pending fences (every 200 us while a renter waits for memory, else every 2 ms);
  * no thread per buffer. A stats read does not collect (reads have no side effects), so
  * {@code fenced} in stats can lag a completed fence by one poll interval. A fence that throws is
@@ -32,13 +32,13 @@ final class FencedBlocks {
     private static final System.Logger LOG = System.getLogger(FencedBlocks.class.getName());
 
     private static final class Entry {
-        final BlockAnchor anchor;
+        final NativeBlock.Anchor anchor;
         final TransferFence fence;
         final long since;
         boolean failureLogged;
         boolean stuck;
 
-        Entry(BlockAnchor anchor, TransferFence fence, long since) {
+        Entry(NativeBlock.Anchor anchor, TransferFence fence, long since) {
             this.anchor = anchor;
             this.fence = fence;
             this.since = since;
@@ -52,7 +52,7 @@ final class FencedBlocks {
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean collecting = new AtomicBoolean();
-    private final Consumer<BlockAnchor> completed;
+    private final Consumer<NativeBlock.Anchor> completed;
     private final BooleanSupplier urgent;
     private final Reclaimer reclaimer;
     private final long warnAfterNanos;
@@ -60,7 +60,7 @@ final class FencedBlocks {
     private final LongAdder stuck = new LongAdder();
 
     /** Fences stuck after the default 10 s, on {@link System#nanoTime()}. */
-    FencedBlocks(String owner, Consumer<BlockAnchor> completed, BooleanSupplier urgent, Reclaimer reclaimer) {
+    FencedBlocks(String owner, Consumer<NativeBlock.Anchor> completed, BooleanSupplier urgent, Reclaimer reclaimer) {
         this(owner, completed, urgent, reclaimer, DEFAULT_WARN_AFTER_NANOS, System::nanoTime);
     }
 
@@ -71,7 +71,7 @@ final class FencedBlocks {
      * @param warnAfterNanos how long a fence may be pending before it is stuck (positive)
      * @param clock nanosecond clock the ages are read on
      */
-    FencedBlocks(String owner, Consumer<BlockAnchor> completed, BooleanSupplier urgent, Reclaimer reclaimer,
+    FencedBlocks(String owner, Consumer<NativeBlock.Anchor> completed, BooleanSupplier urgent, Reclaimer reclaimer,
                  long warnAfterNanos, LongSupplier clock) {
         this.owner = owner;
         this.completed = completed;
@@ -82,7 +82,7 @@ final class FencedBlocks {
     }
 
     /** Holds {@code anchor} until {@code fence} completes. */
-    void add(BlockAnchor anchor, TransferFence fence) {
+    void add(NativeBlock.Anchor anchor, TransferFence fence) {
         queue.add(new Entry(anchor, fence, clock.getAsLong()));
         pending.incrementAndGet();
         reclaimer.watch(this);
@@ -165,7 +165,7 @@ final class FencedBlocks {
         entry.stuck = true;
         stuck.increment();
         NativeBlock block = entry.anchor.block;
-        Throwable site = entry.anchor.site();
+        Throwable site = block.site;
         String message = "pinned-memory: a transfer fence of " + owner + " has been pending for "
                 + String.format("%.3f", ageNanos / 1e9) + " s (fence-warn-after: "
                 + String.format("%.3f", warnAfterNanos / 1e9) + " s); its buffer of " + block.bytes

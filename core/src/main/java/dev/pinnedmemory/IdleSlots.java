@@ -8,10 +8,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A bounded, lock-free, allocation-free set of idle objects: one compare-and-set per offer or
- * poll. Each thread has a home slot (kept by the caller, one per thread), where its searches start:
- * at first its id modulo the capacity, then wherever its last poll succeeded. Two threads that
- * start on the same slot thus part after one collision and from then on touch only their own cache
- * line, and each gets back the buffer it used last (still warm in cache). Thread-safe.
+ * poll. Each thread has a home slot where its polls and offers start: at first its id modulo the
+ * capacity, then wherever its last poll succeeded. Two threads that start on the same slot thus
+ * part after one collision and from then on touch only their own cache line, and each gets back
+ * the buffer it used last (still warm in cache). Homes are hints, kept per set in a table indexed
+ * by the low bits of the thread id, at least as long as the set (up to 4096), so finding one costs
+ * two loads and no {@code ThreadLocal}; threads whose ids differ by a multiple of the table's
+ * length share a home. Thread-safe.
  */
 final class IdleSlots<T> {
 
@@ -19,10 +22,20 @@ final class IdleSlots<T> {
     private static final int PADDED_STRIDE = 16;
     /** Up to this capacity each slot gets a cache line of its own (4 KiB per set at most). */
     private static final int PADDING_LIMIT = 64;
+    /** Fewest home hints per set; a power of two. */
+    private static final int MIN_HOMES = 64;
+    /** Most home hints per set: threads beyond that many share them. */
+    private static final int MAX_HOMES = 4096;
 
     private final AtomicReferenceArray<T> slots;
     private final int capacity;
     private final int stride;
+    /**
+     * Where each thread (by the low bits of its id) starts looking, as an index into {@link #slots};
+     * 0 (the padding before the first slot) until the thread's first poll or offer sets it to its id
+     * modulo the capacity. Written only when that moves.
+     */
+    private final int[] homes;
 
     IdleSlots(int capacity) {
         this.capacity = capacity;
@@ -31,51 +44,83 @@ final class IdleSlots<T> {
         // a cache line with the array's length, which every bounds-checked access of every thread
         // reads (measured: two threads then moved fewer pairs per second than one, in 7 of 8 layouts).
         this.slots = new AtomicReferenceArray<>(Math.multiplyExact(capacity + 2, stride));
+        int size = MIN_HOMES;
+        while (size < capacity && size < MAX_HOMES) {
+            size <<= 1;
+        }
+        this.homes = new int[size];
     }
 
-    /** {@return a new home slot holder for the calling thread, to keep and pass to {@link #poll}} */
-    static int[] newHome(int capacity) {
-        return new int[] {capacity <= 1 ? 0 : (int) (Thread.currentThread().threadId() % capacity)};
+    /** {@return the calling thread's entry in {@link #homes}} */
+    private int home() {
+        return (int) Thread.currentThread().threadId() & (homes.length - 1);
     }
 
-    /** Takes an object, searching from the home slot, and moves home to where it found one (read it back from {@code home[0]}). */
-    @Nullable T poll(int[] home) {
-        int start = home[0] < capacity ? home[0] : 0;
-        int index = start;
-        for (int i = 0; i < capacity; i++) {
-            int slot = (index + 1) * stride;
+    /**
+     * Takes an object, first from the calling thread's home slot, else searching on from there, and
+     * moves home to where it found one. The first look is apart from the search, so a hit at home
+     * (the steady state of a thread that returns what it rents) costs one read and one
+     * compare-and-set.
+     */
+    @Nullable T poll() {
+        int home = home();
+        int slot = homes[home];
+        if (slot != 0) {
             T value = slots.get(slot);
             if (value != null && slots.compareAndSet(slot, value, null)) {
-                if (index != start) {
-                    home[0] = index;
+                return value;
+            }
+        }
+        return search(home, slot);
+    }
+
+    private @Nullable T search(int home, int from) {
+        int start = from != 0 ? from : firstHome(home);
+        int slot = start;
+        for (int i = 0; i < capacity; i++) {
+            T value = slots.get(slot);
+            if (value != null && slots.compareAndSet(slot, value, null)) {
+                if (slot != from) {
+                    homes[home] = slot;
                 }
                 return value;
             }
-            if (++index == capacity) {
-                index = 0;
-            }
+            slot = next(slot);
         }
         return null;
     }
 
-    /** Puts an object in the first free slot from {@code start}; {@return false when every slot is taken} */
-    boolean offer(T value, int start) {
-        int index = start < capacity ? start : 0;
+    /** Puts an object in the calling thread's home slot if free, else in the next free one; {@return false when every slot is taken} */
+    boolean offer(T value) {
+        int slot = homes[home()];
+        if (slot != 0 && slots.get(slot) == null && slots.compareAndSet(slot, null, value)) {
+            return true;
+        }
+        int start = slot != 0 ? slot : firstHome(home());
+        slot = start;
         for (int i = 0; i < capacity; i++) {
-            int slot = (index + 1) * stride;
             if (slots.get(slot) == null && slots.compareAndSet(slot, null, value)) {
                 return true;
             }
-            if (++index == capacity) {
-                index = 0;
-            }
+            slot = next(slot);
         }
         return false;
     }
 
-    /** Puts an object in the first free slot; for warm-up and resizes, off the hot path. */
-    boolean offer(T value) {
-        return offer(value, 0);
+    /** {@return the slot a thread of {@code home} starts at: its id modulo the capacity} (consecutive ids start apart) */
+    private int firstHome(int home) {
+        if (capacity == 0) {
+            return stride;   // not kept: a set of no slots has no home, and its searches look nowhere
+        }
+        int slot = (home % capacity + 1) * stride;
+        homes[home] = slot;
+        return slot;
+    }
+
+    /** {@return the slot after {@code slot}, wrapping after the last} */
+    private int next(int slot) {
+        slot += stride;
+        return slot > capacity * stride ? stride : slot;
     }
 
     int capacity() {

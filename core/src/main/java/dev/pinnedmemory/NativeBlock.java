@@ -12,20 +12,30 @@ import org.jspecify.annotations.Nullable;
 /**
  * One allocation from a backend, with the state machine that makes its release exactly-once:
  * {@code IN_USE <-> IDLE}, {@code IN_USE -> FENCED -> IDLE}, {@code IDLE <-> CLEANING} (the
- * background thread zeroing it, see {@link IdleZeroing}), and any state but {@code CLEANING}
- * {@code -> FREED} (a free waits for a cleaning step to end, at most one chunk). Also
- * the {@link java.lang.ref.Cleaner} action for its {@link BlockAnchor}, so it never refers to the
- * anchor, to a lease or to a pool: when nobody holds the anchor any more, this frees the
- * memory, and a block that was {@code IN_USE} then is a leak.
+ * background thread zeroing it, see {@link PoolEntry#zeroIdleChunk}), and any state but {@code CLEANING}
+ * {@code -> FREED} (a free waits for a cleaning step to end, at most one chunk). Also the
+ * {@link java.lang.ref.Cleaner} action for its {@link Anchor}, so it never refers to the anchor, to
+ * a lease or to a pool: when nobody holds the anchor any more, this frees the memory, and a block
+ * that was {@code IN_USE} then is a leak.
  *
- * <p>It knows nothing of pools: what a pool keeps about an allocation (size class, idle slot,
- * counters, dirty extent, rent site, lease scope, budget hand-over) is in the pool's
- * {@link PoolEntry}, which is then this block's {@link Owner}. Standalone memory has no entry.
+ * <p>It knows nothing of pools: what a pool keeps about an allocation (size class, counters, dirty
+ * extent, lease scope, budget hand-over) is in the pool's {@link PoolEntry}, which is then this
+ * block's {@link Owner}. Standalone memory has no entry.
+ *
+ * <p>Layout. The state, written on every rent and return, and what a rent reads beside it (the
+ * memory and its size) lie between 64 bytes of padding on either side, so two threads renting
+ * neighbouring blocks never write one cache line (false sharing; a pool's blocks and entries are
+ * allocated, and after a collection copied, next to each other). HotSpot lays out a class's fields
+ * as: the first {@code int} into the gap after a compressed header, then the {@code long}s in
+ * declaration order, then the {@code int}s, then the references in declaration order. So the
+ * {@code long}s {@code before0..7} lead and the references {@code after0..15} (64 bytes as
+ * compressed references, 128 without) follow the hot fields. {@link PoolEntry} does the same.
  *
  * <p>Owned by its {@link Owner} (a pool's entry, or the standalone owner), which it tells when it
  * was freed or leaked. Thread-safe: state changes are atomic.
  */
-final class NativeBlock extends PaddedState.Block implements Runnable {
+@SuppressWarnings("unused")   // the padding fields
+final class NativeBlock implements Runnable {
 
     static final int IN_USE = 0;
     static final int IDLE = 1;
@@ -38,7 +48,7 @@ final class NativeBlock extends PaddedState.Block implements Runnable {
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(PaddedState.BlockFields.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(NativeBlock.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,17 +79,45 @@ final class NativeBlock extends PaddedState.Block implements Runnable {
         }
     }
 
+    /**
+     * What every holder of a block holds: an idle slot, the lease (the {@link PinnedBuffer} or
+     * {@link PinnedArray}) that has it, or the queue of blocks waiting on a fence. The
+     * {@link java.lang.ref.Cleaner} watches this object, and the block it names is the Cleaner's
+     * action, which never refers back to it: so when none of its holders holds it any more (a lease
+     * dropped without being closed) the block's memory is freed and, if it was rented, counted as a
+     * leak. A lease lets go of its anchor when it is closed, so a stale lease never keeps a block
+     * from being detected. A pool's code reaches its entry as the block's owner
+     * ({@link PoolEntry#of}). Immutable; thread-safe.
+     */
+    static final class Anchor {
+        final NativeBlock block;
+
+        Anchor(NativeBlock block) {
+            this.block = block;
+        }
+    }
+
+    private int hole;
+    private long before0, before1, before2, before3, before4, before5, before6, before7;
+    /** The memory's size in bytes. */
+    final long bytes;
+    private volatile int state;
+    /** The memory, for the life of the block. */
+    final MemorySegment segment;
+    private Object after0, after1, after2, after3, after4, after5, after6, after7;
+    private Object after8, after9, after10, after11, after12, after13, after14, after15;
     private final Arena arena;
     private final PageLockingBackend backend;
     private final Reclaimer reclaimer;
     final Owner owner;
     final String description;
-    /** Where standalone memory was allocated; PARANOID only (a pool's entry keeps its rent site). */
-    volatile @Nullable Throwable allocationSite;
+    /** Where the memory was last handed out: allocated (standalone) or rented (a pool's); PARANOID only. */
+    volatile @Nullable Throwable site;
 
     NativeBlock(Arena arena, PageLockingBackend backend, Reclaimer reclaimer, MemorySegment segment, Owner owner,
                 String description) {
-        super(segment);
+        this.segment = segment;
+        this.bytes = segment.byteSize();
         this.arena = arena;
         this.backend = backend;
         this.reclaimer = reclaimer;

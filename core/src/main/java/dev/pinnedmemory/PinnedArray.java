@@ -33,7 +33,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
 
     static {
         try {
-            ANCHOR = MethodHandles.lookup().findVarHandle(PinnedArray.class, "anchor", BlockAnchor.class);
+            ANCHOR = MethodHandles.lookup().findVarHandle(PinnedArray.class, "anchor", NativeBlock.Anchor.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -44,9 +44,9 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
     private final int length;
     private final MemorySegment segment;
     @SuppressWarnings("unused")
-    private @Nullable BlockAnchor anchor;
+    private NativeBlock.@Nullable Anchor anchor;
 
-    PinnedArray(A array, ElementType<A> type, BlockAnchor anchor) {
+    PinnedArray(A array, ElementType<A> type, NativeBlock.Anchor anchor) {
         this.array = array;
         this.type = type;
         this.length = type.lengthOf(array);
@@ -106,7 +106,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
      * @throws IllegalStateException if already unpinned
      */
     public synchronized void commit() {
-        BlockAnchor held = held();
+        NativeBlock.Anchor held = held();
         MemorySegment.copy(segment, type.layout(), 0, array, 0, length);
         Reference.reachabilityFence(held);
     }
@@ -114,7 +114,7 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
     /** Writes the pinned contents back into the array once, then frees the pinned memory. A second call does nothing. */
     @Override
     public synchronized void unpin() {
-        BlockAnchor held = (BlockAnchor) ANCHOR.getAndSet(this, null);
+        NativeBlock.Anchor held = (NativeBlock.Anchor) ANCHOR.getAndSet(this, null);
         if (held == null) {
             return;
         }
@@ -129,8 +129,8 @@ public final class PinnedArray<A> implements PinnedMemory<A> {
         unpin();
     }
 
-    private BlockAnchor held() {
-        BlockAnchor held = (BlockAnchor) ANCHOR.getAcquire(this);
+    private NativeBlock.Anchor held() {
+        NativeBlock.Anchor held = (NativeBlock.Anchor) ANCHOR.getAcquire(this);
         if (held == null) {
             throw new IllegalStateException("pinned array of " + length + " " + type
                     + " elements was unpinned; use array() for its contents");

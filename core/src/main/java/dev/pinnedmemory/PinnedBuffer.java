@@ -48,30 +48,60 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
 
     static {
         try {
-            ANCHOR = MethodHandles.lookup().findVarHandle(PinnedBuffer.class, "anchor", BlockAnchor.class);
+            ANCHOR = MethodHandles.lookup().findVarHandle(PinnedBuffer.class, "anchor", NativeBlock.Anchor.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final LeaseOwner<A> owner;
-    private final MemorySegment segment;
-    private final int length;
-    /** Elements the lease was rented with: what its holders may have written, reported when it ends ({@link #narrow}). */
-    private final int extent;
-    /** The block while this lease lasts; null once it ended. */
-    @SuppressWarnings("unused")
-    private @Nullable BlockAnchor anchor;
+    /**
+     * Who a lease goes back to when it ends: a pool's engine, or the standalone owner that frees it.
+     * Implementations are thread-safe; each lease ends exactly once (the buffer hands over its
+     * anchor atomically).
+     *
+     * @param <A> the primitive array type of the elements
+     */
+    interface Owner<A> {
 
-    PinnedBuffer(LeaseOwner<A> owner, BlockAnchor anchor, MemorySegment segment, int length) {
-        this(owner, anchor, segment, length, length);
+        ElementType<A> elementType();
+
+        /** {@return the owner in messages, e.g. {@code pool 'frames'}} */
+        String describe();
+
+        /** Ends a lease now. */
+        void release(NativeBlock.Anchor anchor);
+
+        /** Ends a lease now, keeping its memory out of use until {@code fence} completes. */
+        void releaseAfter(NativeBlock.Anchor anchor, TransferFence fence);
+
+        /** A lease handed out the block's own segment, which its holder may keep past the lease. */
+        default void segmentHandedOut(NativeBlock.Anchor anchor) {
+        }
     }
 
-    private PinnedBuffer(LeaseOwner<A> owner, BlockAnchor anchor, MemorySegment segment, int length, int extent) {
+    final Owner<A> owner;
+    /**
+     * The lease's memory from its start: exactly {@link #byteSize()} bytes, or the whole block it
+     * lies in (a lease shorter than its block), cut to size when first asked for ({@link #view()}),
+     * so a rent allocates the lease alone.
+     */
+    private MemorySegment segment;
+    private final int length;
+    /** log2 of the element size: {@code byteSize()} is {@code length << elementShift}. */
+    private final byte elementShift;
+    /** The block while this lease lasts; null once it ended. */
+    @SuppressWarnings("unused")
+    private NativeBlock.@Nullable Anchor anchor;
+
+    /**
+     * @param memory the memory from the lease's start, at least {@code length} elements long
+     * @param elementShift log2 of the element size in bytes
+     */
+    PinnedBuffer(Owner<A> owner, NativeBlock.Anchor anchor, MemorySegment memory, int length, int elementShift) {
         this.owner = owner;
-        this.segment = segment;
+        this.segment = memory;
         this.length = length;
-        this.extent = extent;
+        this.elementShift = (byte) elementShift;
         ANCHOR.setRelease(this, anchor);
     }
 
@@ -94,13 +124,10 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     @Override
     public MemorySegment segment() {
-        BlockAnchor held = held();
-        PoolEntry entry = held.entry;
-        if (entry != null && !entry.exposed) {
-            entry.exposed = true;   // it may be kept past the lease: its block is then zeroed at every rent
-        }
+        NativeBlock.Anchor held = held();
+        owner.segmentHandedOut(held);   // it may be kept past the lease: a pool then zeroes its block at every rent
         Reference.reachabilityFence(held);
-        return segment;
+        return view();
     }
 
     /**
@@ -111,7 +138,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     @Override
     public long address() {
-        BlockAnchor held = held();
+        NativeBlock.Anchor held = held();
         Reference.reachabilityFence(held);
         return segment.address();
     }
@@ -123,7 +150,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
 
     /** {@return the size of the contents in bytes} */
     public long byteSize() {
-        return segment.byteSize();
+        return (long) length << elementShift;
     }
 
     @Override
@@ -157,8 +184,17 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     public void copyFrom(A source, int sourceOffset) {
         ElementType<A> type = elementType();
-        int count = CopyBounds.fromArray(type, source, sourceOffset, length);
-        BlockAnchor held = held();
+        int sourceLength = type.lengthOf(Objects.requireNonNull(source, "source"));
+        if (sourceOffset < 0 || sourceOffset > sourceLength) {
+            throw new IndexOutOfBoundsException("copyFrom: sourceOffset " + sourceOffset
+                    + " outside source of " + sourceLength + " elements");
+        }
+        int count = sourceLength - sourceOffset;
+        if (count > length) {
+            throw new IndexOutOfBoundsException("copyFrom: " + count + " elements from source of " + sourceLength
+                    + " at offset " + sourceOffset + " do not fit a buffer of " + length + " elements");
+        }
+        NativeBlock.Anchor held = held();
         MemorySegment.copy(source, sourceOffset, segment, type.layout(), 0, count);
         Reference.reachabilityFence(held);
     }
@@ -170,9 +206,19 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      * @throws IllegalArgumentException when its size is not a whole number of elements
      */
     public void copyFrom(MemorySegment source) {
-        CopyBounds.fromSegment(elementType(), source, segment, length);
-        BlockAnchor held = held();
-        MemorySegment.copy(source, 0, segment, 0, source.byteSize());
+        Objects.requireNonNull(source, "source");
+        ElementType<A> type = elementType();
+        long bytes = source.byteSize();
+        if (bytes > byteSize()) {
+            throw new IndexOutOfBoundsException("copyFrom: source of " + bytes + " bytes does not fit a buffer of "
+                    + byteSize() + " bytes (" + length + " " + type + " elements)");
+        }
+        if (bytes % type.byteSize() != 0) {
+            throw new IllegalArgumentException("copyFrom: source of " + bytes + " bytes is not a whole number of "
+                    + type + " elements of " + type.byteSize() + " bytes");
+        }
+        NativeBlock.Anchor held = held();
+        MemorySegment.copy(source, 0, segment, 0, bytes);
         Reference.reachabilityFence(held);
     }
 
@@ -189,8 +235,13 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     public void copyTo(A destination, int destinationOffset) {
         ElementType<A> type = elementType();
-        CopyBounds.toArray(type, destination, destinationOffset, length);
-        BlockAnchor held = held();
+        int destinationLength = type.lengthOf(Objects.requireNonNull(destination, "destination"));
+        if (destinationOffset < 0 || destinationOffset > destinationLength
+                || destinationLength - destinationOffset < length) {
+            throw new IndexOutOfBoundsException("copyTo: buffer of " + length + " elements does not fit destination of "
+                    + destinationLength + " elements at offset " + destinationOffset);
+        }
+        NativeBlock.Anchor held = held();
         MemorySegment.copy(segment, type.layout(), 0, destination, destinationOffset, length);
         Reference.reachabilityFence(held);
     }
@@ -201,17 +252,22 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      * @throws IndexOutOfBoundsException when {@code destination} is smaller than this buffer
      */
     public void copyTo(MemorySegment destination) {
-        CopyBounds.toSegment(segment, destination);
-        BlockAnchor held = held();
-        MemorySegment.copy(segment, 0, destination, 0, segment.byteSize());
+        Objects.requireNonNull(destination, "destination");
+        long bytes = byteSize();
+        if (destination.byteSize() < bytes) {
+            throw new IndexOutOfBoundsException("copyTo: buffer of " + bytes + " bytes does not fit destination of "
+                    + destination.byteSize() + " bytes");
+        }
+        NativeBlock.Anchor held = held();
+        MemorySegment.copy(segment, 0, destination, 0, bytes);
         Reference.reachabilityFence(held);
     }
 
     /** Sets every element to {@code value}, converted as a Java primitive cast would. */
     public void fill(Number value) {
         Objects.requireNonNull(value, "value");
-        BlockAnchor held = held();
-        elementType().fill(segment, value);
+        NativeBlock.Anchor held = held();
+        elementType().fill(view(), value);
         Reference.reachabilityFence(held);
     }
 
@@ -249,7 +305,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      * @throws IllegalStateException once the lease ended
      */
     public long readFrom(FileChannel channel, long position) throws IOException {
-        ChannelTransfers.requirePosition(position, segment.byteSize());
+        ChannelTransfers.requirePosition(position, byteSize());
         return transfer(channel, position);
     }
 
@@ -264,18 +320,18 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      * @throws IllegalStateException once the lease ended
      */
     public long writeTo(WritableByteChannel channel) throws IOException {
-        BlockAnchor held = held();
+        NativeBlock.Anchor held = held();
         try {
-            return ChannelTransfers.write(channel, segment);
+            return ChannelTransfers.write(channel, view());
         } finally {
             Reference.reachabilityFence(held);
         }
     }
 
     private long transfer(ReadableByteChannel channel, long position) throws IOException {
-        BlockAnchor held = held();
+        NativeBlock.Anchor held = held();
         try {
-            return ChannelTransfers.read(channel, position, segment, elementType());
+            return ChannelTransfers.read(channel, position, view(), elementType());
         } finally {
             Reference.reachabilityFence(held);
         }
@@ -284,9 +340,9 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
     /** Ends the lease: returns the buffer to its pool, or frees it. A second call does nothing. */
     @Override
     public void unpin() {
-        BlockAnchor held = take();
+        NativeBlock.Anchor held = take();
         if (held != null) {
-            owner.release(held, extent);
+            owner.release(held);
         }
     }
 
@@ -310,7 +366,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
      */
     public void closeAfter(TransferFence fence) {
         Objects.requireNonNull(fence, "fence");
-        BlockAnchor held = take();
+        NativeBlock.Anchor held = take();
         if (held == null) {
             closeQuietly(fence);
             throw new IllegalStateException(closedMessage() + "; closeAfter came too late: the transfer may have "
@@ -324,10 +380,10 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
             complete = false;
         }
         if (complete) {
-            owner.release(held, extent);
+            owner.release(held);
             closeQuietly(fence);
         } else {
-            owner.releaseAfter(held, extent, fence);
+            owner.releaseAfter(held, fence);
         }
     }
 
@@ -349,27 +405,36 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
             throw new IllegalArgumentException("narrow: length " + length + " (expected: 1 to " + this.length
                     + ", the length of this buffer, in " + owner.elementType() + " elements)");
         }
-        BlockAnchor held = take();
+        NativeBlock.Anchor held = take();
         if (held == null) {
             throw new IllegalStateException(closedMessage() + "; narrow came too late");
         }
-        MemorySegment view = length == this.length ? segment : segment.asSlice(0, (long) length * owner.elementType().byteSize());
-        return new PinnedBuffer<>(owner, held, view, length, extent);
+        return new PinnedBuffer<>(owner, held, segment, length, elementShift);
     }
 
-    /** {@return the elements this lease's memory was rented with: its length, or more for a narrowed lease} */
-    int extent() {
-        return extent;
+    /**
+     * {@return the lease's memory, exactly {@link #byteSize()} bytes} A lease shorter than its block
+     * cuts the block's segment to size here, once: a benign race if two threads do it at once (both
+     * cuts are the same memory).
+     */
+    private MemorySegment view() {
+        MemorySegment memory = segment;
+        long bytes = byteSize();
+        if (memory.byteSize() != bytes) {
+            memory = memory.asSlice(0, bytes);
+            segment = memory;
+        }
+        return memory;
     }
 
     /** {@return the block, taken from this lease: non-null exactly once} */
-    @Nullable BlockAnchor take() {
-        return (BlockAnchor) ANCHOR.getAndSet(this, null);
+    NativeBlock.@Nullable Anchor take() {
+        return (NativeBlock.Anchor) ANCHOR.getAndSet(this, null);
     }
 
     /** {@return the block while this lease lasts; throws IllegalStateException once it ended} */
-    BlockAnchor held() {
-        BlockAnchor held = (BlockAnchor) ANCHOR.getAcquire(this);
+    NativeBlock.Anchor held() {
+        NativeBlock.Anchor held = (NativeBlock.Anchor) ANCHOR.getAcquire(this);
         if (held == null) {
             throw new IllegalStateException(closedMessage() + " and may not be used");
         }

@@ -130,7 +130,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * @throws PinnedMemoryException if the backend refuses it; the pool is unchanged
      */
     public PinnedBuffer<A> rent() {
-        return engine.rentFull(Duration.ZERO);
+        return engine.rent();
     }
 
     /**
@@ -143,7 +143,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      * @throws PinnedMemoryException if the backend refuses it
      */
     public PinnedBuffer<A> rent(int length) {
-        return engine.rent(length, Duration.ZERO);
+        return engine.rent(length);
     }
 
     /**
@@ -158,7 +158,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
      */
     public PinnedBuffer<A> rent(Duration maxWait) {
         try {
-            return engine.rentFull(maxWait);
+            return engine.rent(maxWait);
         } finally {
             Reference.reachabilityFence(this);   // a pool dropped by its last holder while it waits is not abandoned yet
         }

@@ -1,5 +1,6 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
 
@@ -157,7 +158,7 @@ final class PoolBooks {
     void leaked(PoolEntry entry) {
         counters.leaks.increment();
         entry.sizeClass.counters.leaks.increment();
-        reporter.leaked(level, entry.block.description, entry.rentSite);
+        reporter.leaked(level, entry.block.description, entry.block.site);
     }
 
     /** {@return the sums over every block this pool holds or held, and per class of {@code shape}} */
@@ -221,7 +222,7 @@ final class PoolBooks {
         }
         int inUse = noteInUse((int) Math.max(0, sums.rents() - sums.returns() - sums.leaks()));
         int idle = shape.idleCount();
-        return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest().bytes, settings.initialSize(),
+        return new PoolStats(settings.type().name(), shape.maxLength(), shape.largest.bytes, settings.initialSize(),
                 settings.maxSize(), settings.clearOnReturn(), idle, inUse, idle + inUse + fenced, sums.rents(),
                 sums.returns(), Math.max(0, sums.rents() - sums.misses()), sums.misses(), counters.dropped.sum(),
                 sums.leaks(), pinnedBytes.get(), backend.pageLocked(), fenced, waits.waiting(), waits.waits(),
@@ -285,7 +286,7 @@ final class PoolBooks {
     List<Throwable> rentSites() {
         List<Throwable> sites = new ArrayList<>();
         for (PoolEntry entry : live) {
-            Throwable site = entry.rentSite;
+            Throwable site = entry.block.site;
             if (entry.block.state() == NativeBlock.IN_USE && site != null) {
                 sites.add(site);
             }

@@ -1,8 +1,8 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.time.Duration;
@@ -11,20 +11,27 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, resize and close. It owns
- * the pool's state (settings, shape, books, fences, lifecycle lock) and hands its collaborators
- * only what each needs: {@link Resizer} the budget, an allocation and the shape to publish,
- * {@link WaitingRent} a rent that does not wait, {@link PoolMetrics} the books. Holds no reference
- * to the facade, so the facade can become unreachable (an abandoned pool) while leases, fences and
- * the Cleaner still reach this.
+ * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, background zeroing, resize
+ * and close. It owns the pool's state (settings, shape, books, fences, lifecycle lock, the zeroing
+ * flag) and hands its collaborators only what each needs: {@link Resizer} the budget, an
+ * allocation and the shape to publish, {@link WaitingRent} a rent that does not wait,
+ * {@link PoolMetrics} the books. Holds no reference to the facade, so the facade can become
+ * unreachable (an abandoned pool) while leases, fences and the Cleaner still reach this.
  *
- * <p>Rent: a lock-free poll of the size class's idle slots; on a miss, completed fences are
- * collected, then a buffer is allocated within the budget, after reclaiming pending frees and idle
- * buffers anywhere on the budget ({@link MemoryBudget#makeRoom}) if that makes room. Return: back
- * to the idle slots if the shape is current and the pool open, else freed. Thread-safe: rent and
- * return take no lock; resize and close are serialised on the lifecycle lock.
+ * <p>A hit rent: the size class of the current shape, one poll of its {@link IdleSlots}, the block
+ * marked in use, its {@link PoolEntry} counting the lease, and a new {@link PinnedBuffer} around
+ * the block's memory. A return: the entry counts it, the block goes back into its idle slots if
+ * the shape is current and the pool open (else it is freed), and waiting renters are signalled.
+ * Everything else (a miss, fences, waits, strict scopes, zeroing) branches off that path. On a miss
+ * completed fences are collected, then a buffer is allocated within the budget, after reclaiming
+ * pending frees and idle buffers anywhere on the budget ({@link MemoryBudget#makeRoom}) if that
+ * makes room. With {@code clearOnReturn} a dirty block that comes back raises the pool's zeroing
+ * flag, and the {@link Reclaimer}'s thread zeroes it while it is idle.
+ *
+ * <p>Thread-safe: rent and return take no lock; resize and close are serialised on the lifecycle
+ * lock.
  */
-final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
+final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHolder, Reclaimer.ZeroingPool {
 
     /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
     static final int FULL = Integer.MIN_VALUE;
@@ -42,10 +49,16 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     private final WaitingRent<A> waiting;
     private final PoolMetrics metrics;
     private final String who;
-    private final PoolRefusals refusals;
-    private final ThreadLocal<int[]> homes;
-    /** Zeroes idle buffers in the background; null without {@code clearOnReturn}. */
-    private final @Nullable IdleZeroing zeroing;
+    // Settings the hot path reads, kept here so a rent or return reads no other object for them.
+    private final boolean clearOnReturn;
+    private final boolean strictSegments;
+    private final boolean paranoid;
+    /** log2 of the element size: bytes are {@code length << elementShift}. */
+    private final int elementShift;
+    /** The thread that zeroes a dirty block that came back; null without {@code clearOnReturn}. */
+    private final @Nullable Reclaimer zeroing;
+    /** Whether a returner asked for zeroing since the background thread's last scan of this pool. */
+    private volatile boolean zeroingRequested;
     private volatile PoolShape shape;
     private volatile boolean closed;
 
@@ -54,32 +67,33 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         this.allocator = allocator;
         this.budget = budget;
         this.who = "pool '" + settings.name() + "'";
-        this.refusals = new PoolRefusals(who, settings, budget, () -> shape);
+        this.clearOnReturn = settings.clearOnReturn();
+        this.strictSegments = settings.strictSegments();
+        this.paranoid = settings.leakDetection() == LeakDetectionLevel.PARANOID;
+        this.elementShift = Integer.numberOfTrailingZeros(settings.type().byteSize());
+        this.zeroing = clearOnReturn ? allocator.reclaimer : null;
         this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
-        this.fenced = new FencedBlocks(who, this::putBack, () -> budget.waiters() > 0, allocator.reclaimer,
-                settings.fenceWarnAfter().toNanos(), allocator.clock);
-        this.homes = ThreadLocal.withInitial(() -> IdleSlots.newHome(settings.maxSize()));
-        this.zeroing = settings.clearOnReturn() ? new IdleZeroing(this, settings.strictSegments(), allocator.reclaimer)
-                : null;
-        this.creationSite = settings.leakDetection() == LeakDetectionLevel.PARANOID
-                ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
+        this.fenced = new FencedBlocks(who, anchor -> putBack(anchor, PoolEntry.of(anchor)), () -> budget.waiters() > 0,
+                allocator.reclaimer, settings.fenceWarnAfter().toNanos(), allocator.clock);
+        this.creationSite = paranoid ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
         PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
         if (!budget.tryReserve(needed)) {
-            throw refusals.initial(needed);
+            throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), settings.name(),
+                    true);
         }
         this.resizer = new Resizer<>(settings, budget, allocator.backend,
                 target -> allocator.allocate(books, target, settings.writeCombined(), who),
                 block -> drop(block, false), () -> shape, next -> shape = next);
-        this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, refusals::budget,
-                refusals::interrupted);
+        this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, this::budgetRefusal,
+                this::interruptedRefusal);
         this.metrics = new PoolMetrics(books, fenced, () -> shape);
         resizer.warm(first, needed);
         this.shape = first;
         budget.addIdleHolder(this);
         if (zeroing != null) {
-            allocator.reclaimer.zeroing.start(zeroing);
+            zeroing.startZeroing(this);
         }
     }
 
@@ -118,65 +132,101 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return closed;
     }
 
-    /** {@return a lease of exactly {@code length} elements, waiting up to {@code maxWait} for memory} */
-    PinnedBuffer<A> rent(int length, Duration maxWait) {
+    /** {@return a full-size lease (of the shape current at the rent), without waiting} */
+    PinnedBuffer<A> rent() {
+        return rentNow(FULL);
+    }
+
+    /** {@return a lease of exactly {@code length} elements, without waiting} */
+    PinnedBuffer<A> rent(int length) {
         if (length <= 0) {
-            throw refusals.length(length, shape);   // also keeps a caller from asking for FULL
+            throw lengthRefusal(length, shape);   // also keeps a caller from asking for FULL
         }
-        return rent(length, WaitingRent.nanos(maxWait));
+        return rentNow(length);
     }
 
     /** {@return a full-size lease (of the shape current at the rent), waiting up to {@code maxWait} for memory} */
-    PinnedBuffer<A> rentFull(Duration maxWait) {
-        return rent(FULL, WaitingRent.nanos(maxWait));
+    PinnedBuffer<A> rent(Duration maxWait) {
+        return rentWaiting(FULL, WaitingRent.nanos(maxWait));
     }
 
-    private PinnedBuffer<A> rent(int length, long maxWaitNanos) {
+    /** {@return a lease of exactly {@code length} elements, waiting up to {@code maxWait} for memory} */
+    PinnedBuffer<A> rent(int length, Duration maxWait) {
+        if (length <= 0) {
+            throw lengthRefusal(length, shape);
+        }
+        return rentWaiting(length, WaitingRent.nanos(maxWait));
+    }
+
+    private PinnedBuffer<A> rentNow(int length) {
+        PinnedBuffer<A> lease = tryRent(length);
+        if (lease == null) {
+            throw budgetRefusal(length, null);
+        }
+        return lease;
+    }
+
+    private PinnedBuffer<A> rentWaiting(int length, long maxWaitNanos) {
         PinnedBuffer<A> lease = tryRent(length);
         if (lease != null) {
             return lease;
         }
         if (maxWaitNanos <= 0) {
-            throw refusals.budget(length, null);
+            throw budgetRefusal(length, null);
         }
         return waiting.await(length, maxWaitNanos);
     }
 
-    /** {@return a lease of {@code length} elements, or null when the budget refused a new buffer} */
+    /** {@return a lease of {@code length} elements ({@link #FULL} too), or null when the budget refused a new buffer} */
     private @Nullable PinnedBuffer<A> tryRent(int length) {
         if (closed) {
-            throw refusals.closed();
+            throw closedRefusal();
         }
         PoolShape current = shape;
+        SizeClass sizeClass;
         if (length == FULL) {
-            length = current.maxLength();
-        } else if (length <= 0 || length > current.maxLength()) {
-            throw refusals.length(length, current);
+            sizeClass = current.largest;
+            length = sizeClass.length;
+        } else if (length <= current.maxLength()) {
+            sizeClass = current.classFor(length);
+        } else {
+            throw lengthRefusal(length, current);
         }
-        SizeClass sizeClass = current.classFor(length);
-        int[] home = homes.get();
-        BlockAnchor anchor = sizeClass.idle.poll(home);
-        if (anchor == null && fenced.pending() > 0 && fenced.collect()) {
-            anchor = sizeClass.idle.poll(home);
+        NativeBlock.Anchor anchor = sizeClass.idle.poll();
+        if (anchor == null) {
+            return rentMissed(sizeClass, current, length);
         }
-        if (anchor != null) {
-            if (zeroing != null) {
-                anchor.block.claimFromIdle();   // the background thread may be zeroing it: wait for that chunk
-            } else {
-                anchor.block.markInUse();
+        return lease(claimed(anchor), length);
+    }
+
+    /** {@return {@code anchor}, taken from an idle slot, its block now marked in use} */
+    private NativeBlock.Anchor claimed(NativeBlock.Anchor anchor) {
+        if (clearOnReturn) {
+            anchor.block.claimFromIdle();   // the background thread may be zeroing it: wait for that chunk
+        } else {
+            anchor.block.markInUse();
+        }
+        return anchor;
+    }
+
+    /** No idle buffer: collect completed fences and look again, then allocate; null when the budget refused. */
+    private @Nullable PinnedBuffer<A> rentMissed(SizeClass sizeClass, PoolShape current, int length) {
+        if (fenced.pending() > 0 && fenced.collect()) {
+            NativeBlock.Anchor anchor = sizeClass.idle.poll();
+            if (anchor != null) {
+                return lease(claimed(anchor), length);
             }
-            return lease(anchor, length, home[0]);
         }
-        anchor = allocate(sizeClass, current);
+        NativeBlock.Anchor anchor = allocate(sizeClass);
         if (anchor == null) {
             return null;
         }
         books.countMiss(sizeClass, current.idleCount(), fenced.pending());
-        return lease(anchor, length, home[0]);
+        return lease(anchor, length);
     }
 
-    private @Nullable BlockAnchor allocate(SizeClass sizeClass, PoolShape current) {
-        BlockAnchor anchor = tryAllocate(sizeClass);
+    private NativeBlock.@Nullable Anchor allocate(SizeClass sizeClass) {
+        NativeBlock.Anchor anchor = tryAllocate(sizeClass);
         if (anchor == null && allocator.reclaimer.hasPending()) {
             // Memory freed but not yet given back (cuda frees on the reclaimer) still counts: give it back now.
             allocator.reclaimer.drainNow();
@@ -189,7 +239,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return anchor;
     }
 
-    private @Nullable BlockAnchor tryAllocate(SizeClass sizeClass) {
+    private NativeBlock.@Nullable Anchor tryAllocate(SizeClass sizeClass) {
         return allocator.tryAllocate(books, sizeClass, budget, settings.writeCombined(), who);
     }
 
@@ -205,7 +255,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
 
     @Override
     public boolean freeLargestIdle() {
-        BlockAnchor idle = shape.pollLargestIdle();
+        NativeBlock.Anchor idle = shape.pollLargestIdle();
         if (idle == null) {
             return false;
         }
@@ -213,27 +263,20 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return true;
     }
 
-    private PinnedBuffer<A> lease(BlockAnchor anchor, int length, int slot) {
-        PoolEntry entry = anchor.entry;   // a pool's anchor: never null
+    /** {@return a new lease of {@code length} elements on {@code anchor}'s block, which this thread now holds alone} */
+    private PinnedBuffer<A> lease(NativeBlock.Anchor anchor, int length) {
         NativeBlock block = anchor.block;
-        long asked = bytesFor(length);
-        entry.slot = slot;
+        PoolEntry entry = PoolEntry.of(anchor);
+        long asked = (long) length << elementShift;
         entry.countRent(asked);
-        if (zeroing != null) {
-            IdleZeroing.beforeRent(entry, asked);
+        if (clearOnReturn) {
+            entry.zeroBeforeRent(asked);
         }
-        if (settings.leakDetection() == LeakDetectionLevel.PARANOID) {
-            entry.rentSite = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
+        if (paranoid) {
+            block.site = new Throwable("rented from pinned-memory pool '" + settings.name() + "' here");
         }
-        MemorySegment view;
-        if (settings.strictSegments()) {
-            Arena scope = Arena.ofShared();
-            entry.leaseArena = scope;
-            view = MemorySegment.ofAddress(block.segment.address()).reinterpret(asked, scope, null);
-        } else {
-            view = asked == block.bytes ? block.segment : block.segment.asSlice(0, asked);
-        }
-        return new PinnedBuffer<>(this, anchor, view, length);
+        MemorySegment memory = strictSegments ? entry.openLeaseScope(asked) : block.segment;
+        return new PinnedBuffer<>(this, anchor, memory, length, elementShift);
     }
 
     /** Ends {@code buffer}'s lease, or throws as {@link PinnedMemoryPool#returnBuffer} says. */
@@ -242,12 +285,12 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
             throw new IllegalArgumentException("buffer of " + buffer.length() + " " + buffer.elementType()
                     + " elements was not rented from " + who);
         }
-        BlockAnchor anchor = buffer.take();
+        NativeBlock.Anchor anchor = buffer.take();
         if (anchor == null) {
             throw new IllegalStateException("buffer of " + buffer.length() + " " + settings.type()
                     + " elements was already returned to " + who);
         }
-        release(anchor, buffer.extent());   // a narrowed lease: what it was rented with
+        release(anchor);
     }
 
     /** Switches to buffers of {@code newLength} elements under the lifecycle lock, or throws as {@link PinnedMemoryPool#resize} says. */
@@ -255,77 +298,125 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         PoolSettings.checkBufferLength(settings.type(), newLength, String::valueOf);
         synchronized (lifecycle) {
             if (closed) {
-                throw refusals.closed();
+                throw closedRefusal();
             }
             resizer.resize(newLength);
         }
     }
 
     @Override
-    public void release(BlockAnchor anchor, int length) {
-        PoolEntry entry = anchor.entry;   // a pool's anchor: never null
-        endLease(entry, length);
-        if (settings.strictSegments() && !LeaseScopes.close(entry)) {
+    public void release(NativeBlock.Anchor anchor) {
+        PoolEntry entry = PoolEntry.of(anchor);
+        entry.countReturn();
+        if (strictSegments && !entry.closeLeaseScope()) {
             // A native call still holds the lease's segment: keep the memory until it lets go.
             anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
-            fenced.add(anchor, () -> LeaseScopes.close(entry));
+            fenced.add(anchor, entry::closeLeaseScope);
         } else {
-            putBack(anchor);
+            putBack(anchor, entry);
         }
     }
 
     @Override
-    public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
-        PoolEntry entry = anchor.entry;   // a pool's anchor: never null
-        endLease(entry, length);
+    public void releaseAfter(NativeBlock.Anchor anchor, TransferFence fence) {
+        PoolEntry entry = PoolEntry.of(anchor);
+        entry.countReturn();
         anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
         // Strict: the lease's segment stays open until the transfer is done (it may be what the transfer uses).
-        fenced.add(anchor, settings.strictSegments() ? LeaseScopes.afterTransfer(fence, entry) : fence);
+        fenced.add(anchor, strictSegments ? entry.afterTransfer(fence) : fence);
         Reference.reachabilityFence(anchor);
     }
 
-    /** Counts the end of a lease and how far its holder may have written. */
-    private void endLease(PoolEntry entry, int length) {
-        entry.countReturn();
-        long asked = bytesFor(length);
-        if (settings.clearOnReturn() && asked > entry.dirtyBytes) {
-            entry.dirtyBytes = asked;
+    @Override
+    public void segmentHandedOut(NativeBlock.Anchor anchor) {
+        if (clearOnReturn && !strictSegments) {
+            PoolEntry.of(anchor).expose();
         }
     }
 
-    /** Puts a block whose lease or fence ended back into its idle slots, or frees it. */
-    private void putBack(BlockAnchor anchor) {
+    /**
+     * Puts a block whose lease or fence ended back into its idle slots, or frees it. Completed
+     * fences of other blocks are not collected here: the reclaimer polls them, and a rent that
+     * would miss collects them first.
+     */
+    private void putBack(NativeBlock.Anchor anchor, PoolEntry entry) {
         try {
-            PoolEntry entry = anchor.entry;   // a pool's anchor: never null
             NativeBlock block = anchor.block;
             SizeClass sizeClass = entry.sizeClass;
-            int from = block.state();
-            if (closed || sizeClass.generation != shape.generation || from == NativeBlock.FREED) {
+            if (closed || sizeClass.generation != shape.generation || block.state() == NativeBlock.FREED) {
                 drop(block, false);
                 return;
             }
             // The lease (or the fence queue) handed this block over exactly once: no one else changes its state now.
-            boolean zero = zeroing != null && zeroing.wanted(entry);
+            boolean zero = clearOnReturn && entry.wantsZeroing(strictSegments);
             block.markIdle();
-            if (!sizeClass.idle.offer(anchor, entry.slot)) {
+            if (!sizeClass.idle.offer(anchor)) {
                 drop(block, false);
                 return;
             }
             if (zero) {
-                zeroing.request();
+                requestZeroing();
             }
             if (closed || sizeClass.generation != shape.generation) {
                 // A resize or close ran between the check and the offer: nobody rents from these slots any more.
                 freeIdle(sizeClass);
-            }
-            if (fenced.pending() > 0) {
-                fenced.collect();
             }
             budget.signalWaiters();
         } finally {
             // Until the block is idle or freed, the anchor must stay reachable, or the Cleaner would take it for a leak.
             Reference.reachabilityFence(anchor);
         }
+    }
+
+    /**
+     * Asks the reclaimer to come by, after a block that wants zeroing went into an idle slot. One
+     * volatile read when a request is already pending, and no system call unless the reclaimer
+     * sleeps, so returns stay cheap. The scan clears the flag before it starts, so a block offered
+     * after a scan began is seen by that scan or triggers another.
+     */
+    private void requestZeroing() {
+        if (!zeroingRequested) {
+            zeroingRequested = true;
+            zeroing.wakeForZeroing();
+        }
+    }
+
+    @Override
+    public boolean zeroingRequested() {
+        return zeroingRequested;
+    }
+
+    /**
+     * Zeroes dirty idle blocks of the current shape, a chunk at a time
+     * ({@link PoolEntry#zeroIdleChunk}), until none is left or {@code deadline}
+     * ({@link System#nanoTime()}) passes; what is left then stays flagged. {@return the bytes
+     * zeroed} Reclaimer thread only.
+     */
+    @Override
+    public long zeroIdle(long deadline) {
+        zeroingRequested = false;
+        if (closed) {
+            return 0;
+        }
+        long zeroed = 0;
+        for (SizeClass sizeClass : shape.classes) {
+            IdleSlots<NativeBlock.Anchor> idle = sizeClass.idle;
+            for (int i = 0; i < idle.capacity(); i++) {
+                NativeBlock.Anchor anchor = idle.peek(i);
+                if (anchor == null || !PoolEntry.of(anchor).wantsZeroing(strictSegments)) {
+                    continue;   // a racy read of another holder's fields: only a hint, checked again under the claim
+                }
+                long chunk;
+                while ((chunk = PoolEntry.of(anchor).zeroIdleChunk(strictSegments)) > 0) {
+                    zeroed += chunk;
+                    if (System.nanoTime() - deadline > 0) {
+                        zeroingRequested = true;   // the rest in the next slice
+                        return zeroed;
+                    }
+                }
+            }
+        }
+        return zeroed;
     }
 
     private void drop(NativeBlock block, boolean now) {
@@ -335,7 +426,7 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
     }
 
     private static void freeIdle(SizeClass sizeClass) {
-        for (BlockAnchor anchor : sizeClass.idle.drain()) {
+        for (NativeBlock.Anchor anchor : sizeClass.idle.drain()) {
             anchor.block.free();
         }
     }
@@ -354,9 +445,9 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         }
         budget.removeIdleHolder(this);
         if (zeroing != null) {
-            allocator.reclaimer.zeroing.stop(zeroing);
+            zeroing.stopZeroing(this);
         }
-        for (BlockAnchor anchor : shape.drainIdle()) {
+        for (NativeBlock.Anchor anchor : shape.drainIdle()) {
             anchor.block.free();
         }
         budget.signalWaiters();
@@ -381,8 +472,28 @@ final class PoolEngine<A> implements LeaseOwner<A>, MemoryBudget.IdleHolder {
         return List.copyOf(books.rentSites());
     }
 
-    private long bytesFor(int length) {
-        return (long) length * settings.type().byteSize();
+    private IllegalStateException closedRefusal() {
+        return new IllegalStateException(who + " is closed");
+    }
+
+    private IllegalArgumentException lengthRefusal(int length, PoolShape current) {
+        return new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
+                + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
+    }
+
+    /** {@return the refusal of a rent of {@code length} elements ({@link #FULL} too), after {@code waited} if it waited} */
+    private MemoryBudgetExceededException budgetRefusal(int length, @Nullable Duration waited) {
+        PoolShape current = shape;
+        long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
+        return waited == null
+                ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), settings.name(), false)
+                : new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), waited, settings.name());
+    }
+
+    private PinnedMemoryException interruptedRefusal(int length, InterruptedException cause) {
+        int asked = length == FULL ? shape.maxLength() : length;
+        return new PinnedMemoryException(who + ": interrupted while waiting for memory for a buffer of " + asked + " "
+                + settings.type() + " elements", (long) asked << elementShift, cause);
     }
 
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */

@@ -1,5 +1,7 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The library's one background thread: it closes the arenas of freed memory, polls the fences of
  * buffers closed with {@link PinnedBuffer#closeAfter}, runs periodic trims, and zeroes idle buffers
- * of {@code clearOnReturn} pools ({@link IdleZeroing}) in slices of at most 1 ms.
+ * of {@code clearOnReturn} pools ({@link ZeroingPool}) in slices of at most 1 ms.
  *
  * <p>Closing a shared arena hand-shakes every running Java thread (measured here: 32 us on an idle
  * JVM, 7.6 ms with four busy threads on two cores), which no caller of {@code close()} or
@@ -26,6 +26,13 @@ import org.jspecify.annotations.Nullable;
  * segment that escaped reads zeros until its arena is closed, then throws), or, for {@code cuda},
  * the memory itself: its budget bytes are released only once it is closed, and a rent refused for
  * budget first closes what is queued ({@link #drainNow()}).
+ *
+ * <p>Zeroing is scheduled so that a returner's request costs it no system call in a busy period
+ * and is never left waiting for a long sleep: after the thread zeroed something, it polls the
+ * pools' flags every 100 us for 10 ms; past that it sleeps until its next fence poll or trim, and
+ * the first request wakes it. The wake-up is a Dekker pair: a returner writes its pool's flag, then
+ * reads {@code sleeping}; the thread writes {@code sleeping}, then reads the flags (all volatile),
+ * so one of them sees the other.
  *
  * <p>Nothing stops the thread: an error in a cleanup is counted ({@link #failures()}) and logged,
  * an arena still in use by a native call is retried with back-off, an {@link Error} is logged
@@ -43,6 +50,26 @@ final class Reclaimer {
     /** Attempts to close an arena still acquired by a native call before giving up and reporting it. */
     private static final int MAX_ATTEMPTS = 40;
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Longest stretch of zeroing before the thread looks at its queue and fences again. */
+    private static final long ZEROING_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How often the thread polls the zeroing flags while it lingers after zeroing. */
+    private static final long ZEROING_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** How long it lingers after it zeroed something. */
+    private static final long ZEROING_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** A {@code clearOnReturn} pool as this thread sees it: a flag its returners raise, and the zeroing itself. */
+    interface ZeroingPool {
+
+        /** {@return whether a returner asked for zeroing since the last {@link #zeroIdle} began} */
+        boolean zeroingRequested();
+
+        /**
+         * Clears the flag, then zeroes the pool's dirty idle buffers until none is left or
+         * {@code deadline} ({@link System#nanoTime()}) passes, raising the flag again if it stopped
+         * early. {@return the bytes zeroed} The reclaimer's thread only.
+         */
+        long zeroIdle(long deadline);
+    }
 
     private record Task(Arena arena, @Nullable Arena lease, @Nullable Runnable afterClose, int attempt, long due) {
     }
@@ -71,8 +98,12 @@ final class Reclaimer {
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Task> retries = new ArrayList<>();
     private final Set<FencedBlocks> watched = ConcurrentHashMap.newKeySet();
-    /** The open {@code clearOnReturn} pools and when to come by for them. */
-    final ZeroingSchedule zeroing = new ZeroingSchedule(() -> queue.add(WAKE));
+    /** The open {@code clearOnReturn} pools. */
+    private final Set<ZeroingPool> zeroingPools = ConcurrentHashMap.newKeySet();
+    /** Whether the thread sleeps past the zeroing polls: a request must wake it. */
+    private volatile boolean sleeping;
+    /** Until when ({@link System#nanoTime()}) the thread polls the zeroing flags; its thread only. */
+    private long lingerUntil = System.nanoTime();
     private final List<Periodic> periodic = new ArrayList<>();
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong finished = new AtomicLong();
@@ -178,6 +209,23 @@ final class Reclaimer {
         queue.add(WAKE);
     }
 
+    /** Registers a pool until {@link #stopZeroing}; its flagged idle buffers are zeroed from then on. */
+    void startZeroing(ZeroingPool pool) {
+        zeroingPools.add(pool);
+    }
+
+    void stopZeroing(ZeroingPool pool) {
+        zeroingPools.remove(pool);
+    }
+
+    /** Called by a returner after it raised its pool's zeroing flag: wakes the thread only if it sleeps. */
+    void wakeForZeroing() {
+        if (sleeping) {
+            sleeping = false;
+            queue.add(WAKE);
+        }
+    }
+
     private void run() {
         while (true) {
             try {
@@ -192,11 +240,11 @@ final class Reclaimer {
     private void cycle() {
         Task task;
         try {
-            task = queue.poll(zeroing.waitNanos(nextWaitNanos()), TimeUnit.NANOSECONDS);
+            task = queue.poll(zeroingWaitNanos(nextWaitNanos()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             task = queue.poll();
         } finally {
-            zeroing.awake();
+            sleeping = false;
         }
         while (task != null) {
             process(task);
@@ -204,7 +252,54 @@ final class Reclaimer {
         }
         pollFences();
         runDue();
-        zeroing.run(this);
+        zeroIdle();
+    }
+
+    /** {@return how long the thread may wait, given {@code wait} for its other work} */
+    private long zeroingWaitNanos(long wait) {
+        if (wait <= 1 || anyZeroingRequested()) {
+            return 1;
+        }
+        if (System.nanoTime() - lingerUntil < 0) {
+            return Math.min(wait, ZEROING_POLL_NANOS);
+        }
+        sleeping = true;
+        if (anyZeroingRequested()) {
+            sleeping = false;
+            return 1;
+        }
+        return wait;
+    }
+
+    private boolean anyZeroingRequested() {
+        for (ZeroingPool pool : zeroingPools) {
+            if (pool.zeroingRequested()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Zeroes what the flagged pools ask for, for at most one slice. */
+    private void zeroIdle() {
+        long deadline = System.nanoTime() + ZEROING_SLICE_NANOS;
+        for (ZeroingPool pool : zeroingPools) {
+            if (!pool.zeroingRequested()) {
+                continue;
+            }
+            try {
+                if (pool.zeroIdle(deadline) > 0) {
+                    // Busy: poll for the next requests rather than have returners wake the thread. A scan
+                    // that found nothing to zero (the blocks rented again at once) does not keep it polling.
+                    lingerUntil = System.nanoTime() + ZEROING_LINGER_NANOS;
+                }
+            } catch (Throwable t) {
+                failed("zeroing idle buffers", t);
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return;
+            }
+        }
     }
 
     /** {@return the background thread, for tests that interrupt it} */

@@ -1,5 +1,6 @@
 package dev.pinnedmemory;
 
+import dev.pinnedmemory.PoolShape.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ final class Resizer<A> {
     /** Where the memory comes from: warm-up threads allocate as the calling thread would ({@link Warmup}). */
     private final PageLockingBackend backend;
     /** Allocates a buffer of a class from bytes already reserved. */
-    private final Function<SizeClass, BlockAnchor> allocate;
+    private final Function<SizeClass, NativeBlock.Anchor> allocate;
     /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
     private final Consumer<NativeBlock> drop;
     /** The shape renters see: read at the start of a resize, published at its end. */
@@ -41,7 +42,7 @@ final class Resizer<A> {
     private final Consumer<PoolShape> publish;
 
     Resizer(PoolSettings<A> settings, MemoryBudget budget, PageLockingBackend backend,
-            Function<SizeClass, BlockAnchor> allocate, Consumer<NativeBlock> drop, Supplier<PoolShape> current,
+            Function<SizeClass, NativeBlock.Anchor> allocate, Consumer<NativeBlock> drop, Supplier<PoolShape> current,
             Consumer<PoolShape> publish) {
         this.settings = settings;
         this.budget = budget;
@@ -60,10 +61,10 @@ final class Resizer<A> {
      *     whole reservation returned
      */
     void warm(PoolShape shape, long reserved) {
-        SizeClass target = shape.largest();
+        SizeClass target = shape.largest;
         int count = settings.initialSize();
         AtomicLong left = new AtomicLong(reserved);
-        List<BlockAnchor> made = Collections.synchronizedList(new ArrayList<>(count));
+        List<NativeBlock.Anchor> made = Collections.synchronizedList(new ArrayList<>(count));
         try {
             Runnable one = () -> {
                 left.addAndGet(-target.bytes);
@@ -78,16 +79,16 @@ final class Resizer<A> {
                 Warmup.run(backend, threads, count, one);
             }
         } catch (RuntimeException | Error e) {
-            for (BlockAnchor anchor : made) {
-                anchor.entry().budgetTransferred = true;
+            for (NativeBlock.Anchor anchor : made) {
+                PoolEntry.of(anchor).budgetTransferred = true;
                 anchor.block.freeNow();
             }
             budget.release(reserved);
             throw e;
         }
-        for (BlockAnchor anchor : made) {
+        for (NativeBlock.Anchor anchor : made) {
             anchor.block.transition(NativeBlock.IN_USE, NativeBlock.IDLE);
-            if (!target.idle.offer(anchor, 0)) {
+            if (!target.idle.offer(anchor)) {
                 anchor.block.free();
             }
         }
@@ -107,7 +108,7 @@ final class Resizer<A> {
         PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
-        long largest = next.largest().bytes;
+        long largest = next.largest.bytes;
         if (settings.initialSize() == 0 && budget.limitBytes() != 0 && largest > budget.limitBytes()) {
             // Nothing is reserved for initialSize 0, but no rent of the new size could ever be served. (With
             // initial buffers the reservation below refuses it: they alone are over the limit.)
@@ -124,16 +125,16 @@ final class Resizer<A> {
             throw new MemoryBudgetExceededException(needed, budget.usedBytes(), budget.limitBytes(), estimate,
                     settings.name());
         }
-        List<BlockAnchor> oldIdle = old.drainIdle();
+        List<NativeBlock.Anchor> oldIdle = old.drainIdle();
         long reclaimable = 0;
-        for (BlockAnchor anchor : oldIdle) {
+        for (NativeBlock.Anchor anchor : oldIdle) {
             reclaimable += anchor.block.bytes;
         }
         long shortfall = needed - reclaimable - reserved;
         if (shortfall > 0 && !budget.tryReserve(shortfall)) {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
-            for (BlockAnchor anchor : oldIdle) {
-                if (!anchor.entry().sizeClass.idle.offer(anchor, 0)) {
+            for (NativeBlock.Anchor anchor : oldIdle) {
+                if (!PoolEntry.of(anchor).sizeClass.idle.offer(anchor)) {
                     drop.accept(anchor.block);
                 }
             }
@@ -143,8 +144,8 @@ final class Resizer<A> {
                     settings.name());
         }
         reserved += Math.max(0, shortfall);
-        for (BlockAnchor anchor : oldIdle) {
-            anchor.entry().budgetTransferred = true;
+        for (NativeBlock.Anchor anchor : oldIdle) {
+            PoolEntry.of(anchor).budgetTransferred = true;
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);
@@ -152,7 +153,7 @@ final class Resizer<A> {
         budget.signalWaiters();
         // Returns that raced into the old idle slots between the drain and the publication.
         for (SizeClass sizeClass : old.classes) {
-            for (BlockAnchor anchor : sizeClass.idle.drain()) {
+            for (NativeBlock.Anchor anchor : sizeClass.idle.drain()) {
                 anchor.block.free();
             }
         }

@@ -94,8 +94,9 @@ final class StandaloneMemory {
         if (length < 0) {
             throw new IllegalArgumentException("length: " + length + " (expected: >= 0)");
         }
-        BlockAnchor anchor = allocate(type, length, "a buffer");
-        return new PinnedBuffer<>(owner.leases(type), anchor, anchor.block.segment, length);
+        NativeBlock.Anchor anchor = allocate(type, length, "a buffer");
+        return new PinnedBuffer<>(owner.leases(type), anchor, anchor.block.segment, length,
+                Integer.numberOfTrailingZeros(type.byteSize()));
     }
 
     /** {@return a new standalone buffer holding a copy of {@code source}} */
@@ -107,12 +108,12 @@ final class StandaloneMemory {
         return buffer;
     }
 
-    private BlockAnchor allocate(ElementType<?> type, int length, String what) {
+    private NativeBlock.Anchor allocate(ElementType<?> type, int length, String what) {
         long bytes = (long) length * type.byteSize();
-        BlockAnchor anchor = allocator.allocate(owner, bytes, false, "pinned-memory",
+        NativeBlock.Anchor anchor = allocator.allocate(owner, bytes, false, "pinned-memory",
                 what + " of " + length + " " + type + " elements (" + bytes + " bytes)");
         if (leakDetection == LeakDetectionLevel.PARANOID) {
-            anchor.block.allocationSite = new Throwable("allocated here");
+            anchor.block.site = new Throwable("allocated here");
         }
         return anchor;
     }

@@ -30,8 +30,8 @@ final class StandaloneOwner implements NativeBlock.Owner {
 
     /** {@return the lease owner for standalone buffers of {@code type}} */
     @SuppressWarnings("unchecked")
-    <A> LeaseOwner<A> leases(ElementType<A> type) {
-        return (LeaseOwner<A>) leases.computeIfAbsent(type, Leases::new);
+    <A> PinnedBuffer.Owner<A> leases(ElementType<A> type) {
+        return (PinnedBuffer.Owner<A>) leases.computeIfAbsent(type, Leases::new);
     }
 
     long leaks() {
@@ -55,11 +55,11 @@ final class StandaloneOwner implements NativeBlock.Owner {
     @Override
     public void leaked(NativeBlock block) {
         leaks.increment();
-        reporter.leaked(level, block.description, block.allocationSite);
+        reporter.leaked(level, block.description, block.site);
     }
 
     /** Standalone buffers of one element type: a lease that ends frees its memory. */
-    private final class Leases<A> implements LeaseOwner<A> {
+    private final class Leases<A> implements PinnedBuffer.Owner<A> {
 
         private final ElementType<A> type;
 
@@ -80,13 +80,13 @@ final class StandaloneOwner implements NativeBlock.Owner {
         }
 
         @Override
-        public void release(BlockAnchor anchor, int length) {
+        public void release(NativeBlock.Anchor anchor) {
             anchor.block.free();
             java.lang.ref.Reference.reachabilityFence(anchor);
         }
 
         @Override
-        public void releaseAfter(BlockAnchor anchor, int length, TransferFence fence) {
+        public void releaseAfter(NativeBlock.Anchor anchor, TransferFence fence) {
             anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
             fenced.add(anchor, fence);
             java.lang.ref.Reference.reachabilityFence(anchor);

@@ -109,7 +109,7 @@ class PinnedBufferNarrowTests {
     }
 
     @Test
-    void closeAfterOnANarrowedLeaseShouldKeepTheMemoryOutUntilTheFenceCompletes() {
+    void closeAfterOnANarrowedLeaseShouldKeepTheMemoryOutUntilTheFenceCompletes() throws InterruptedException {
         try (PinnedMemoryPool<int[]> pool = pool()) {
             CompletableFuture<Void> copy = new CompletableFuture<>();
             pool.rent().narrow(10).closeAfter(TransferFence.of(copy));
@@ -120,7 +120,9 @@ class PinnedBufferNarrowTests {
                 assertThat(pool.stats().misses()).as("fenced memory is not rented out: a new buffer").isEqualTo(2);
             }
             copy.complete(null);
+            TransferFenceTests.awaitFenced(pool, 0);   // the reclaimer's next poll hands it back
             assertThat(pool.stats().allocated()).isEqualTo(2);
+            assertThat(pool.stats().idle()).isEqualTo(2);
         }
     }
 }

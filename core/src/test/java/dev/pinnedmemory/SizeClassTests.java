@@ -4,7 +4,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.Channels;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -42,12 +49,34 @@ class SizeClassTests {
         int step = Math.max(1, (int) Math.min(Integer.MAX_VALUE, ((long) max - min) / 200_000));
         for (long length = min; length <= max; length += step) {
             int asked = (int) length;
-            SizeClass served = shape.classFor(asked);
+            PoolShape.SizeClass served = shape.classFor(asked);
             assertThat(served.length).isGreaterThanOrEqualTo(asked);
             assertThat((double) served.length).isLessThanOrEqualTo(1.25 * asked);
             if (served.index > 0) {
                 assertThat(shape.classes[served.index - 1].length).as("the smallest class that fits").isLessThan(asked);
             }
+        }
+    }
+
+    /** The class is computed, not searched: every length of small ladders against a plain scan. */
+    @ParameterizedTest
+    @CsvSource({"1, 5000", "2, 17", "3, 4096", "5, 9", "7, 1000", "8, 8", "9, 20000", "12, 13", "100, 65536",
+            "1000, 1001", "4096, 16384"})
+    void theClassOfEveryLengthShouldBeTheFirstThatHoldsIt(int min, int max) {
+        PoolShape shape = PoolShape.of(0, ElementType.BYTE, min, max, 1);
+        for (int length = 1; length <= max; length++) {
+            PoolShape.SizeClass expected = null;
+            for (PoolShape.SizeClass candidate : shape.classes) {
+                if (candidate.length >= length) {
+                    expected = candidate;
+                    break;
+                }
+            }
+            assertThat(shape.classFor(length)).as("length %d of %d..%d", length, min, max).isSameAs(expected);
+        }
+        for (int length : new int[] {Integer.MAX_VALUE - 1, Integer.MAX_VALUE}) {
+            PoolShape huge = PoolShape.of(0, ElementType.BYTE, min, Integer.MAX_VALUE, 1);
+            assertThat(huge.classFor(length).length).isEqualTo(Integer.MAX_VALUE);
         }
     }
 
@@ -127,6 +156,49 @@ class SizeClassTests {
             }
             try (PinnedBuffer<byte[]> again = pool.rent(1024)) {
                 assertThat(again.toArray()).containsOnly(0);
+            }
+        }
+    }
+
+    /**
+     * A lease shorter than its class's buffer starts as a view of the whole buffer (a rent allocates
+     * the lease alone) and is cut to its length where the memory is handed out: no access through it
+     * reaches a byte past its length.
+     */
+    @Test
+    void aLeaseShorterThanItsBufferShouldReachOnlyItsOwnBytes() throws IOException {
+        try (PinnedMemoryPool<byte[]> pool = pool(1024, 8192).maxSize(1).clearOnReturn(false).build()) {
+            try (PinnedBuffer<byte[]> whole = pool.rent(1536)) {
+                whole.fill(1);
+            }
+            PinnedBuffer<byte[]> shorter = pool.rent(1500);
+            assertThat(shorter.byteSize()).isEqualTo(1500);
+            shorter.fill(7);
+            assertThat(shorter.segment().byteSize()).isEqualTo(1500);
+            assertThatThrownBy(() -> shorter.copyFrom(Arena.ofAuto().allocate(1501)))
+                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("1501").hasMessageContaining("1500");
+            assertThatThrownBy(() -> shorter.copyTo(Arena.ofAuto().allocate(1499)))
+                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("1499").hasMessageContaining("1500");
+            MemorySegment out = Arena.ofAuto().allocate(1536);
+            out.fill((byte) -1);
+            shorter.copyTo(out);
+            assertThat(out.asSlice(0, 1500).toArray(ValueLayout.JAVA_BYTE)).containsOnly(7);
+            assertThat(out.asSlice(1500).toArray(ValueLayout.JAVA_BYTE)).as("not copied from past the lease").containsOnly(-1);
+            byte[] incoming = new byte[2000];
+            Arrays.fill(incoming, (byte) 3);
+            ByteArrayInputStream channel = new ByteArrayInputStream(incoming);
+            assertThat(shorter.readFrom(Channels.newChannel(channel))).isEqualTo(1500);
+            assertThat(channel.available()).as("left in the channel").isEqualTo(500);
+            try (PinnedBuffer<byte[]> narrowed = shorter.narrow(10)) {
+                assertThat(narrowed.byteSize()).isEqualTo(10);
+                assertThat(narrowed.segment().byteSize()).isEqualTo(10);
+                narrowed.fill(9);
+            }
+            try (PinnedBuffer<byte[]> whole = pool.rent(1536)) {
+                byte[] seen = whole.toArray();
+                assertThat(Arrays.copyOfRange(seen, 0, 10)).containsOnly(9);
+                assertThat(Arrays.copyOfRange(seen, 10, 1500)).containsOnly(3);
+                assertThat(Arrays.copyOfRange(seen, 1500, 1536)).as("never reached by the shorter lease").containsOnly(1);
             }
         }
     }

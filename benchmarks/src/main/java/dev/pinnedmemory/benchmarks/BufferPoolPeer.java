@@ -3,7 +3,9 @@ package dev.pinnedmemory.benchmarks;
 import dev.pinnedmemory.ElementType;
 import dev.pinnedmemory.PinnedBuffer;
 import dev.pinnedmemory.PinnedMemoryPool;
+import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
@@ -30,6 +32,7 @@ sealed interface BufferPoolPeer extends AutoCloseable {
     String PINNED_POOL_CLEARING = "pinned-pool-clearing";
     String PINNED_POOL_STRICT = "pinned-pool-strict";
     String NETTY_POOLED = "netty-pooled";
+    String NETTY_ADAPTIVE = "netty-adaptive";
     String COMMONS_POOL2 = "commons-pool2";
     String ARRAY_BLOCKING_QUEUE = "array-blocking-queue";
 
@@ -44,12 +47,13 @@ sealed interface BufferPoolPeer extends AutoCloseable {
             case PINNED_POOL -> new Pinned(PINNED_POOL, bytes, buffers, false, false);
             case PINNED_POOL_CLEARING -> new Pinned(PINNED_POOL_CLEARING, bytes, buffers, true, false);
             case PINNED_POOL_STRICT -> new Pinned(PINNED_POOL_STRICT, bytes, buffers, false, true);
-            case NETTY_POOLED -> new NettyPooled(bytes);
+            case NETTY_POOLED -> new Netty(new PooledByteBufAllocator(true), bytes);
+            case NETTY_ADAPTIVE -> new Netty(new AdaptiveByteBufAllocator(true, true), bytes);
             case COMMONS_POOL2 -> new CommonsPool2(bytes, buffers);
             case ARRAY_BLOCKING_QUEUE -> new QueuePool(bytes, buffers);
             default -> throw new IllegalArgumentException("implementation: '" + implementation + "' (expected one of: "
                     + String.join(", ", PINNED_POOL, PINNED_POOL_CLEARING, PINNED_POOL_STRICT, NETTY_POOLED,
-                    COMMONS_POOL2, ARRAY_BLOCKING_QUEUE) + ")");
+                    NETTY_ADAPTIVE, COMMONS_POOL2, ARRAY_BLOCKING_QUEUE) + ")");
         };
     }
 
@@ -76,7 +80,7 @@ sealed interface BufferPoolPeer extends AutoCloseable {
         @Override
         public Object rentAndReturn() {
             PinnedBuffer<byte[]> buffer = pool.rent();
-            pool.returnBuffer(buffer);
+            buffer.close();
             return buffer;
         }
 
@@ -87,15 +91,19 @@ sealed interface BufferPoolPeer extends AutoCloseable {
     }
 
     /**
-     * Netty 4.2's pooled allocator with its defaults (direct, per-thread caches, simple leak
-     * sampling), as {@code PooledByteBufAllocator.DEFAULT} would give; a private instance so
-     * trials do not share arenas.
+     * A Netty 4.2 allocator, {@code directBuffer} + {@code release}, a private instance so trials do
+     * not share arenas: {@code netty-pooled} is {@code PooledByteBufAllocator} with its defaults
+     * (direct, per-thread caches, simple leak sampling), as {@code PooledByteBufAllocator.DEFAULT}
+     * would give; {@code netty-adaptive} is {@code AdaptiveByteBufAllocator}, Netty 4.2's default
+     * allocator, direct and with its per-thread magazines on for every thread (by default only event
+     * loop threads get them, and a JMH thread is none).
      */
-    final class NettyPooled implements BufferPoolPeer {
-        private final PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
+    final class Netty implements BufferPoolPeer {
+        private final ByteBufAllocator allocator;
         private final int bytes;
 
-        NettyPooled(int bytes) {
+        Netty(ByteBufAllocator allocator, int bytes) {
+            this.allocator = allocator;
             this.bytes = bytes;
             allocator.directBuffer(bytes).release();
         }

@@ -6,7 +6,9 @@ import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.SizeClassStats;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
+import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * Rent + close of a buffer of a given length, for lengths that vary from one rent to the next:
  * {@code PinnedMemoryPool.rent(length)} + {@code close()} on a pool with size classes
  * ({@code bufferSize(maxBytes).minBufferSize(minBytes)}, classes at most 1.25x apart) against
- * Netty's pooled allocator ({@code directBuffer(length)} + {@code release()}), on one thread.
+ * Netty's pooled and adaptive allocators ({@code directBuffer(length)} + {@code release()}, as in
+ * {@code RentReturnBenchmark}), on one thread.
  *
  * <p>The lengths are a fixed pseudo-random sequence of {@value #LENGTHS} lengths, log-uniform
  * between {@code minBytes} and {@code maxBytes} (every size range of one doubling is as likely as
@@ -60,6 +63,7 @@ public class RentLengthBenchmark {
 
     static final String PINNED_POOL = "pinned-pool";
     static final String NETTY_POOLED = "netty-pooled";
+    static final String NETTY_ADAPTIVE = "netty-adaptive";
 
     /** Lengths in the sequence; a power of two, so the index wraps with a mask. */
     static final int LENGTHS = 1024;
@@ -76,13 +80,13 @@ public class RentLengthBenchmark {
     @Param({"4194304"})
     public int maxBytes;
 
-    @Param({PINNED_POOL, NETTY_POOLED})
+    @Param({PINNED_POOL, NETTY_POOLED, NETTY_ADAPTIVE})
     public String implementation;
 
     private int[] lengths;
     private int next;
     private PinnedMemoryPool<byte[]> pool;
-    private PooledByteBufAllocator netty;
+    private ByteBufAllocator netty;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -96,15 +100,16 @@ public class RentLengthBenchmark {
                     pool.rent(length).close();
                 }
             }
-            case NETTY_POOLED -> {
-                // Netty 4.2's pooled allocator with its defaults, a private instance, as in RentReturnBenchmark.
-                netty = new PooledByteBufAllocator(true);
+            case NETTY_POOLED, NETTY_ADAPTIVE -> {
+                // Netty 4.2's allocators, private instances configured as in RentReturnBenchmark's peers.
+                netty = implementation.equals(NETTY_POOLED) ? new PooledByteBufAllocator(true)
+                        : new AdaptiveByteBufAllocator(true, true);
                 for (int length : lengths) {
                     netty.directBuffer(length).release();
                 }
             }
             default -> throw new IllegalArgumentException("implementation: '" + implementation + "' (expected one of: "
-                    + PINNED_POOL + ", " + NETTY_POOLED + ")");
+                    + PINNED_POOL + ", " + NETTY_POOLED + ", " + NETTY_ADAPTIVE + ")");
         }
     }
 

@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Rent + return of one off-heap buffer: {@code PinnedMemoryPool.rent()} + {@code returnBuffer}
- * against Netty's pooled allocator ({@code directBuffer} + {@code release}), Commons Pool 2
+ * Rent + return of one off-heap buffer: {@code PinnedMemoryPool.rent()} + the lease's {@code close()}
+ * against Netty's pooled and adaptive allocators ({@code directBuffer} + {@code release}), Commons Pool 2
  * ({@code borrowObject} + {@code returnObject}) and an {@code ArrayBlockingQueue} pool
  * ({@code poll} + {@code offer}), on one thread and on two threads sharing the pool.
  *
@@ -47,7 +47,7 @@ public class RentReturnBenchmark {
     public int bytes;
 
     @Param({BufferPoolPeer.PINNED_POOL, BufferPoolPeer.PINNED_POOL_CLEARING, BufferPoolPeer.PINNED_POOL_STRICT,
-            BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.COMMONS_POOL2, BufferPoolPeer.ARRAY_BLOCKING_QUEUE})
+            BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.NETTY_ADAPTIVE, BufferPoolPeer.COMMONS_POOL2, BufferPoolPeer.ARRAY_BLOCKING_QUEUE})
     public String implementation;
 
     /**

@@ -42,16 +42,18 @@ class BenchmarksSmokeTests {
 
         assertThat(scoresByMethodAndParam(results, "implementation")).containsOnlyKeys(
                 expected(RentReturnBenchmark.class, List.of(BufferPoolPeer.PINNED_POOL, BufferPoolPeer.PINNED_POOL_CLEARING,
-                        BufferPoolPeer.PINNED_POOL_STRICT, BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.COMMONS_POOL2,
+                        BufferPoolPeer.PINNED_POOL_STRICT, BufferPoolPeer.NETTY_POOLED, BufferPoolPeer.NETTY_ADAPTIVE,
+                        BufferPoolPeer.COMMONS_POOL2,
                         BufferPoolPeer.ARRAY_BLOCKING_QUEUE)));
     }
 
     @Test
-    void rentLengthBenchmarkShouldRentEveryLengthFromThePoolAndNetty() throws RunnerException {
+    void rentLengthBenchmarkShouldRentEveryLengthFromThePoolAndBothNettyAllocators() throws RunnerException {
         Collection<RunResult> results = run(RentLengthBenchmark.class, Map.of("minBytes", "4096", "maxBytes", "65536"));
 
         assertThat(scoresByMethodAndParam(results, "implementation")).containsOnlyKeys(expected(RentLengthBenchmark.class,
-                List.of(RentLengthBenchmark.PINNED_POOL, RentLengthBenchmark.NETTY_POOLED)));
+                List.of(RentLengthBenchmark.PINNED_POOL, RentLengthBenchmark.NETTY_POOLED,
+                        RentLengthBenchmark.NETTY_ADAPTIVE)));
     }
 
     @Test

@@ -18,8 +18,11 @@ final class ResultSummary {
     static final String CUDA = "CudaBandwidthBenchmark";
     static final String CONTROL = "ScalingControlBenchmark";
     static final List<String> IMPLEMENTATIONS =
-            List.of("pinned-pool", "pinned-pool-clearing", "pinned-pool-strict", "netty-pooled", "commons-pool2",
-                    "array-blocking-queue");
+            List.of("pinned-pool", "pinned-pool-clearing", "pinned-pool-strict", "netty-pooled", "netty-adaptive",
+                    "commons-pool2", "array-blocking-queue");
+    /** Most a pinned rent + return may take, as a share of each Netty allocator's allocate + release (issue 26). */
+    static final double NETTY_POOLED_TARGET = 0.2;
+    static final double NETTY_ADAPTIVE_TARGET = 0.4;
     static final List<String> COPIES = List.of("copyFrom", "copyTo", "systemArraycopy", "floatBufferPut", "floatBufferGet");
 
     private final List<JmhResult> results;
@@ -59,10 +62,11 @@ final class ResultSummary {
 
     private void rentReturn(StringBuilder out) {
         out.append("### Rent + return (ns per pair; per thread at 2 threads)\n\n")
-                .append("| size | implementation | 1 thread | B/pair | 2 threads | B/pair | 2-thread total / 1-thread | 1 thread vs netty |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+                .append("| size | implementation | 1 thread | B/pair | 2 threads | B/pair | 2-thread total / 1-thread | 1 thread vs netty | 1 thread vs netty adaptive |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String bytes : values(RENT, "bytes")) {
             Optional<JmhResult> netty = find(RENT, "rentReturn", "bytes", bytes, "implementation", "netty-pooled");
+            Optional<JmhResult> adaptive = find(RENT, "rentReturn", "bytes", bytes, "implementation", "netty-adaptive");
             for (String implementation : IMPLEMENTATIONS) {
                 Optional<JmhResult> one = find(RENT, "rentReturn", "bytes", bytes, "implementation", implementation);
                 Optional<JmhResult> two = find(RENT, "rentReturnTwoThreads", "bytes", bytes, "implementation", implementation);
@@ -78,6 +82,8 @@ final class ResultSummary {
                                 ? ratio(2 * one.get().score() / two.get().score()) : "-")
                         .append(" | ").append(one.isPresent() && netty.isPresent()
                                 ? ratio(one.get().score() / netty.get().score()) : "-")
+                        .append(" | ").append(one.isPresent() && adaptive.isPresent()
+                                ? ratio(one.get().score() / adaptive.get().score()) : "-")
                         .append(" |\n");
             }
         }
@@ -97,11 +103,15 @@ final class ResultSummary {
         double ceiling = twoThreadScaling(CONTROL, "sharedNothing", "sharedNothingTwoThreads");
         for (String bytes : values(RENT, "bytes")) {
             Optional<JmhResult> pool = find(RENT, "rentReturn", "bytes", bytes, "implementation", "pinned-pool");
-            Optional<JmhResult> netty = find(RENT, "rentReturn", "bytes", bytes, "implementation", "netty-pooled");
-            if (pool.isPresent() && netty.isPresent()) {
-                double r = pool.get().score() / netty.get().score();
-                target(out, "rent+return " + size(bytes) + ", 1 thread <= 0.30x netty", ratio(r) + " ("
-                        + format(pool.get().score()) + " vs " + format(netty.get().score()) + " ns)", r <= 0.3);
+            for (String peer : List.of("netty-pooled", "netty-adaptive")) {
+                Optional<JmhResult> netty = find(RENT, "rentReturn", "bytes", bytes, "implementation", peer);
+                double limit = peer.equals("netty-pooled") ? NETTY_POOLED_TARGET : NETTY_ADAPTIVE_TARGET;
+                if (pool.isPresent() && netty.isPresent()) {
+                    double r = pool.get().score() / netty.get().score();
+                    target(out, "rent+return " + size(bytes) + ", 1 thread <= " + String.format(Locale.ROOT, "%.2f", limit)
+                            + "x " + peer, ratio(r) + " (" + format(pool.get().score()) + " vs "
+                            + format(netty.get().score()) + " ns)", r <= limit);
+                }
             }
             double scaling = twoThreadScaling(RENT, "rentReturn", "rentReturnTwoThreads", "bytes", bytes,
                     "implementation", "pinned-pool");

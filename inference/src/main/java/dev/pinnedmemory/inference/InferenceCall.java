@@ -284,7 +284,7 @@ public final class InferenceCall implements AutoCloseable {
                     throw refused(InferenceException.invalid(input.describe() + ": " + problem));
                 }
             }
-            received.put(input.name(), new Tensor(input.name(), input.type(), input.dimensions(), data));
+            received.put(input.name(), new SegmentTensor(input.name(), input.type(), input.dimensions(), data));
             bytesIn += byteSize;
         } finally {
             exit();
@@ -311,7 +311,7 @@ public final class InferenceCall implements AutoCloseable {
             if (problem != null) {
                 throw refused(InferenceException.invalid(input.describe() + ": " + problem));
             }
-            received.put(input.name(), new Tensor(input.name(), input.type(), input.dimensions(), view));
+            received.put(input.name(), new SegmentTensor(input.name(), input.type(), input.dimensions(), view));
             bytesIn += view.byteSize();
         } finally {
             exit();

@@ -167,7 +167,7 @@ final class InferRequestReader {
                 }
             }
             if (json.nextToken() != null) {
-                throw invalid("the JSON header goes on after its object, at byte " + json.currentLocation().getByteOffset());
+                throw invalid("the JSON header goes on after its object, at byte " + header.offset(json.currentLocation()));
             }
         } catch (JacksonIOException e) {
             if (e.getCause() instanceof HeaderInputStream.TooLong tooLong) {
@@ -175,8 +175,7 @@ final class InferRequestReader {
             }
             throw e.getCause() != null ? e.getCause() : new IOException(e.getMessage(), e);
         } catch (StreamReadException e) {
-            throw invalid("malformed JSON at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            throw invalid("malformed JSON at " + header.where(e.getLocation()) + ": " + e.getOriginalMessage());
         } catch (JacksonException e) {
             // A limit of the parser (nesting, number or string length): its message without the class it names.
             throw invalid("malformed JSON: " + e.getOriginalMessage().replaceAll(", from `[^`]*`", ""));

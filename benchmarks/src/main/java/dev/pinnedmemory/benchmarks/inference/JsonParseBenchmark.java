@@ -77,6 +77,15 @@ public class JsonParseBenchmark {
     /** {@return the answer's length} after checking that it is a 200 */
     @Benchmark
     public int oip() throws IOException {
+        return post().getContentLength();
+    }
+
+    /** {@return the answer of {@link #oip}, for checks} */
+    String oipAnswer() throws IOException {
+        return post().getContentAsString();
+    }
+
+    private MockHttpServletResponse post() throws IOException {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", InferenceBenchServer.OIP) {
             private final ServletInputStream stream = new BodyStream(body);
 
@@ -92,7 +101,7 @@ public class JsonParseBenchmark {
         if (response.getStatus() != 200) {
             throw new IllegalStateException(response.getStatus() + " " + response.getContentAsString());
         }
-        return response.getContentLength();
+        return response;
     }
 
     @Benchmark

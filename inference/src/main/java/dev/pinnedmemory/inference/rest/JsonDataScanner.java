@@ -29,12 +29,18 @@ final class JsonDataScanner {
     private static final int AFTER_VALUE = 2;
     /** Bytes of a string's start decoded for a refusal's message (41 characters of up to 6 bytes each). */
     private static final int STRING_PREFIX = 256;
+    /** {@code FP32} values written to the sink in one copy. */
+    private static final int BATCH = 512;
 
     private final HeaderInputStream in;
     private final DeclaredInput input;
     private final Datatype type;
     private final int maxDepth;
     private final JsonNumber number = new JsonNumber();
+    /** {@code FP32} values not yet in the sink, and how many there may be before the next {@link #flush}. */
+    private final float[] floats;
+    private int buffered;
+    private int capacity;
     private int line;
     private long lineStart;
     private boolean afterCarriageReturn;
@@ -44,6 +50,7 @@ final class JsonDataScanner {
         this.input = input;
         this.type = input.type();
         this.maxDepth = Math.max(1, input.shape().length);
+        this.floats = type == Datatype.FP32 ? new float[(int) Math.min(BATCH, input.elementCount())] : new float[0];
     }
 
     /**
@@ -55,6 +62,7 @@ final class JsonDataScanner {
     void scan(TensorSink sink) {
         line = in.line();
         lineStart = in.lineStart();
+        flush(sink);
         try {
             scanArray(sink);
         } catch (IOException e) {
@@ -96,6 +104,7 @@ final class JsonDataScanner {
                     p++;
                 } else if (c == ']') {
                     if (--depth == 0) {
+                        flush(sink);
                         in.resume(p, line, lineStart);
                         return;
                     }
@@ -106,37 +115,59 @@ final class JsonDataScanner {
                 continue;
             }
             if ((c >= '0' && c <= '9') || c == '-') {
-                int after = number.parse(b, p, end, false);
-                while (after == JsonNumber.NEED_MORE) {
-                    if (end - p > JsonNumber.MAX_DIGITS + 8) {
-                        throw malformed(p, "Number value length (" + (end - p) + ") exceeds the maximum allowed ("
-                                + JsonNumber.MAX_DIGITS + ")");
+                while (true) {
+                    int after = number.parse(b, p, end, false);
+                    while (after == JsonNumber.NEED_MORE) {
+                        if (end - p > JsonNumber.MAX_DIGITS + 8) {
+                            throw malformed(p, "Number value length (" + (end - p) + ") exceeds the maximum allowed ("
+                                    + JsonNumber.MAX_DIGITS + ")");
+                        }
+                        in.position(p);
+                        boolean more = in.more();
+                        b = in.buffer();
+                        p = in.position();
+                        end = in.end();
+                        after = number.parse(b, p, end, !more);
                     }
-                    in.position(p);
-                    boolean more = in.more();
-                    b = in.buffer();
-                    p = in.position();
-                    end = in.end();
-                    after = number.parse(b, p, end, !more);
-                }
-                if (after < 0) {
-                    throw malformed(number.errorAt(), number.error());
-                }
-                if (number.isLiteral()) {
-                    checkWordEnd(b, p, after, end);
-                }
-                if (fp32) {
-                    float value = number.floatValue();
-                    if (Float.isInfinite(value) && !number.isLiteral()) {
-                        throw JsonTensorSource.outOfRange(input, sink, number.text(), "FP32");
+                    if (after < 0) {
+                        throw malformed(number.errorAt(), number.error());
                     }
-                    sink.appendFloat(value);
-                } else {
-                    append(sink);
+                    if (number.isLiteral()) {
+                        checkWordEnd(b, p, after, end);
+                    }
+                    if (fp32) {
+                        float value = number.floatValue();
+                        if (Float.isInfinite(value) && !number.isLiteral()) {
+                            flush(sink);
+                            throw JsonTensorSource.outOfRange(input, sink, number.text(), "FP32");
+                        }
+                        if (buffered == capacity) {
+                            flush(sink);
+                            if (capacity == 0) {
+                                sink.appendFloat(value);   // one more than the shape holds: the sink refuses it
+                            }
+                        }
+                        floats[buffered++] = value;
+                    } else {
+                        append(sink);
+                    }
+                    p = after;
+                    // The common case, "1.5,2.5" or "1.5, 2.5": straight on to the next number.
+                    if (p + 2 < end && b[p] == ',') {
+                        int next = b[p + 1] == ' ' ? p + 2 : p + 1;
+                        int first = b[next];
+                        if ((first >= '0' && first <= '9') || first == '-') {
+                            p = next;
+                            continue;
+                        }
+                    }
+                    break;
                 }
-                p = after;
                 state = AFTER_VALUE;
                 continue;
+            }
+            if (fp32) {
+                flush(sink);   // what follows may name the element's index
             }
             switch (c) {
                 case '[' -> {
@@ -149,6 +180,7 @@ final class JsonDataScanner {
                         throw malformed(p, unexpected(c) + ": expected a value (a trailing comma is not JSON)");
                     }
                     if (--depth == 0) {
+                        flush(sink);
                         in.resume(p, line, lineStart);
                         return;
                     }
@@ -161,10 +193,13 @@ final class JsonDataScanner {
                     b = in.buffer();
                     end = in.end();
                     state = AFTER_VALUE;
+                    if (fp32) {
+                        flush(sink);   // the room left for buffered values, one less
+                    }
                 }
                 case 't', 'f', 'n' -> {
                     in.position(p);
-                    p = word(sink, p, c == 't' ? "true" : c == 'f' ? "false" : "null");
+                    p = word(sink, p, c == 't' ? "true" : c == 'f' ? "false" : "null");   // FP32: always refused
                     b = in.buffer();
                     end = in.end();
                     state = AFTER_VALUE;
@@ -177,6 +212,18 @@ final class JsonDataScanner {
                 default -> throw malformed(p, unexpected(c) + ": expected a value");
             }
         }
+    }
+
+    /**
+     * Writes the buffered {@code FP32} values into the sink, and sets how many may be buffered next: at most as
+     * many as the shape has left, so that one too many reaches the sink when the token path's would.
+     */
+    private void flush(TensorSink sink) {
+        if (buffered > 0) {
+            sink.appendFloats(floats, 0, buffered);
+            buffered = 0;
+        }
+        capacity = (int) Math.min(floats.length, input.elementCount() - sink.appended());
     }
 
     /** A number of any datatype but {@code FP32}: to the sink method, with the value, that Jackson's tokens lead to. */

@@ -24,13 +24,14 @@ import tools.jackson.core.exc.StreamReadException;
 /**
  * Reads one REST inference request into its {@link InferenceCall}: the headers first (refusing a JSON
  * header longer than {@code max-header-size} or the body, before reading anything), then the JSON
- * header as a stream of tokens (inputs with JSON data are declared and filled straight from the tokens
- * into their leases as they come; inputs with {@code binary_data_size} are declared, so every size is
+ * header as a stream of tokens (inputs with JSON data are declared and their numbers read into their leases
+ * as they come, by {@link JsonTensorSource}; inputs with {@code binary_data_size} are declared, so every size is
  * checked before any binary byte is read), then the binary part: each binary input read from the socket
  * straight into its lease, in the order the JSON lists them, and the body must end there.
  *
  * <p>Only the JSON's structure is on the heap (names, shapes, parameters, {@code BYTES} strings); the
- * parser reads through its own small recycled buffers. Used once, on the request's thread; not thread-safe.
+ * parser reads through its own small recycled buffers and {@link HeaderInputStream}'s. Used once, on the
+ * request's thread; not thread-safe.
  */
 final class InferRequestReader {
 
@@ -167,7 +168,7 @@ final class InferRequestReader {
                 }
             }
             if (json.nextToken() != null) {
-                throw invalid("the JSON header goes on after its object, at byte " + json.currentLocation().getByteOffset());
+                throw invalid("the JSON header goes on after its object, at byte " + header.offset(json.currentLocation()));
             }
         } catch (JacksonIOException e) {
             if (e.getCause() instanceof HeaderInputStream.TooLong tooLong) {
@@ -175,8 +176,7 @@ final class InferRequestReader {
             }
             throw e.getCause() != null ? e.getCause() : new IOException(e.getMessage(), e);
         } catch (StreamReadException e) {
-            throw invalid("malformed JSON at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            throw invalid("malformed JSON at " + header.where(e.getLocation()) + ": " + e.getOriginalMessage());
         } catch (JacksonException e) {
             // A limit of the parser (nesting, number or string length): its message without the class it names.
             throw invalid("malformed JSON: " + e.getOriginalMessage().replaceAll(", from `[^`]*`", ""));

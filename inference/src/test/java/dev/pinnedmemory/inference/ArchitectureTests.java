@@ -16,7 +16,9 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The inference module's shape: the public types of each package pinned (adding one is a deliberate act),
+ * The inference module's shape: the public types of each package pinned (adding one is a deliberate act: the
+ * shared memory extension added its registry, limits and region status to the rules, its meters and its part of
+ * the endpoint),
  * the rules free of every transport and framework (so gRPC and shared memory reuse them as they are), the
  * transports and operations on top, nothing depending on the auto-configuration or the web module.
  */
@@ -33,16 +35,17 @@ class ArchitectureTests {
                 "InferenceLimits", "InferenceModel", "InferenceObserver", "InferenceObserver$CompletedRequest",
                 "InferenceRequest", "InferenceResponse", "InferenceResponse$Builder", "InferenceResponse$Output",
                 "InferenceServer", "InferenceServer$Builder", "InferenceTensor", "ModelIndexEntry", "ModelMetadata",
-                "RequestedOutput", "ResponseOutput", "ServerMetadata", "TensorMetadata", "TensorSink", "TensorSource",
-                "TensorSources");
+                "RequestedOutput", "ResponseOutput", "ServerMetadata", "SharedMemoryLimits", "SharedMemoryRegionStatus",
+                "SharedMemoryRegistry", "TensorMetadata", "TensorSink", "TensorSource", "TensorSources");
     }
 
     @Test
     void theTransportAndOperationPackagesShouldExposeOnlyWhatAnApplicationRegisters() {
         assertThat(publicTypes("dev.pinnedmemory.inference.rest")).containsExactly("InferenceRestController");
-        assertThat(publicTypes("dev.pinnedmemory.inference.metrics")).containsExactly("InferenceMeters");
+        assertThat(publicTypes("dev.pinnedmemory.inference.metrics")).containsExactly("InferenceMeters", "SharedMemoryMeters");
         assertThat(publicTypes("dev.pinnedmemory.inference.actuate")).containsExactly("InferenceEndpoint",
-                "InferenceEndpoint$InferenceDescriptor", "InferenceEndpoint$ModelDescriptor", "InferenceHealthIndicator");
+                "InferenceEndpoint$InferenceDescriptor", "InferenceEndpoint$ModelDescriptor",
+                "InferenceEndpoint$SharedMemoryDescriptor", "InferenceHealthIndicator");
     }
 
     @Test

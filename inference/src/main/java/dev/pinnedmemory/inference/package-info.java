@@ -22,10 +22,15 @@
  *     ones), {@link dev.pinnedmemory.inference.RequestedOutput}s, the model's run, the
  *     {@link dev.pinnedmemory.inference.ResponseOutput}s to write, and every lease ended exactly once;</li>
  * <li>{@link dev.pinnedmemory.inference.InferenceException}: every refusal, with the status each transport answers;</li>
- * <li>{@link dev.pinnedmemory.inference.InferenceObserver}: told about every finished request (the meters).</li>
+ * <li>{@link dev.pinnedmemory.inference.InferenceObserver}: told about every finished request (the meters);</li>
+ * <li>{@link dev.pinnedmemory.inference.SharedMemoryRegistry}: Triton's system shared memory extension, the regions
+ *     co-located clients registered (mapped, page-locked, counted on the budget), held to
+ *     {@link dev.pinnedmemory.inference.SharedMemoryLimits} and shown as
+ *     {@link dev.pinnedmemory.inference.SharedMemoryRegionStatus}; tensors naming a region are views of it.</li>
  * </ul>
  *
- * <p>Transports: {@code dev.pinnedmemory.inference.rest} (REST on Spring MVC). Operations:
+ * <p>Transports: {@code dev.pinnedmemory.inference.rest} (REST on Spring MVC) and {@code dev.pinnedmemory.inference.grpc}
+ * (grpc-java). Operations:
  * {@code dev.pinnedmemory.inference.metrics} (Micrometer) and {@code dev.pinnedmemory.inference.actuate}
  * (Actuator endpoint and health).
  */

@@ -20,6 +20,9 @@
  * {@link InferenceServer} (the models by name and version, metadata, health, the repository index; built on a
  * byte pool), held to {@link InferenceLimits}, telling an {@link InferenceObserver} about every finished
  * request (the meters); {@link ServerMetadata} and {@link ModelIndexEntry} are what it reports.
+ * {@link SharedMemoryRegistry} is Triton's system shared memory extension: the regions co-located clients
+ * registered (mapped, page-locked, counted on the budget), held to {@link SharedMemoryLimits} and shown as
+ * {@link SharedMemoryRegionStatus}; tensors naming a region are views of it.
  *
  * <p><b>For transports</b> (public for the transport packages; a model never needs them):
  * {@link InferenceCall} (one request: {@link DeclaredInput}s checked against the model before any rent,

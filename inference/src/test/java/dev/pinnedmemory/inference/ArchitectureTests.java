@@ -22,7 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The inference module's shape: the public types of each package pinned and named in its package-info (adding
- * one is a deliberate act; the root package's rules for transports are public only for the transport packages),
+ * one is a deliberate act; the root package's rules for transports are public only for the transport packages;
+ * the shared memory extension added its registry, limits and region status, its meters and its part of the
+ * endpoint),
  * the rules free of every transport and framework (so gRPC and shared memory reuse them as they are), the
  * transports and operations on top, nothing depending on the auto-configuration or the web module.
  */
@@ -42,8 +44,8 @@ class ArchitectureTests {
                 "InferenceLimits", "InferenceModel", "InferenceObserver", "InferenceObserver$CompletedRequest",
                 "InferenceRequest", "InferenceResponse", "InferenceResponse$Builder", "InferenceResponse$Output",
                 "InferenceServer", "InferenceServer$Builder", "InferenceTensor", "ModelIndexEntry", "ModelMetadata",
-                "RequestedOutput", "ResponseOutput", "ServerMetadata", "TensorMetadata", "TensorSink", "TensorSource",
-                "TensorSources");
+                "RequestedOutput", "ResponseOutput", "ServerMetadata", "SharedMemoryLimits", "SharedMemoryRegionStatus",
+                "SharedMemoryRegistry", "TensorMetadata", "TensorSink", "TensorSource", "TensorSources");
     }
 
     @Test
@@ -53,10 +55,11 @@ class ArchitectureTests {
         assertThat(publicTypes("dev.pinnedmemory.inference.grpc")).as(DELIBERATE, "dev.pinnedmemory.inference.grpc")
                 .containsExactly("GrpcInferenceService");
         assertThat(publicTypes("dev.pinnedmemory.inference.metrics")).as(DELIBERATE, "dev.pinnedmemory.inference.metrics")
-                .containsExactly("InferenceMeters");
+                .containsExactly("InferenceMeters", "SharedMemoryMeters");
         assertThat(publicTypes("dev.pinnedmemory.inference.actuate")).as(DELIBERATE, "dev.pinnedmemory.inference.actuate")
                 .containsExactly("InferenceEndpoint", "InferenceEndpoint$InferenceDescriptor",
-                        "InferenceEndpoint$ModelDescriptor", "InferenceHealthIndicator");
+                        "InferenceEndpoint$ModelDescriptor", "InferenceEndpoint$SharedMemoryDescriptor",
+                        "InferenceHealthIndicator");
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.pinnedmemory.inference.Datatype;
 import dev.pinnedmemory.inference.DeclaredInput;
 import dev.pinnedmemory.inference.InferenceCall;
 import dev.pinnedmemory.inference.InferenceException;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +28,8 @@ import tools.jackson.core.exc.StreamReadException;
  * header as a stream of tokens (inputs with JSON data are declared and their numbers read into their leases
  * as they come, by {@link JsonTensorSource}; inputs with {@code binary_data_size} are declared, so every size is
  * checked before any binary byte is read), then the binary part: each binary input read from the socket
- * straight into its lease, in the order the JSON lists them, and the body must end there.
+ * straight into its lease, in the order the JSON lists them, and the body must end there. An input whose
+ * parameters name a shared memory region carries no data: it is attached to its region when declared.
  *
  * <p>Only the JSON's structure is on the heap (names, shapes, parameters, {@code BYTES} strings); the
  * parser reads through its own small recycled buffers and {@link HeaderInputStream}'s. Used once, on the
@@ -209,6 +211,9 @@ final class InferRequestReader {
                     if (parameters.containsKey("binary_data_size")) {
                         throw invalid("input '" + name + "' has both 'data' and binary_data_size");
                     }
+                    if (SharedMemoryRegistry.refersToRegion(parameters)) {
+                        throw invalid("input '" + name + "' has both 'data' and shared memory parameters (expected: one or the other)");
+                    }
                     readData(json, call.declareInput(name, datatype, shape, parameters, DeclaredInput.UNKNOWN_SIZE));
                     data = true;
                 }
@@ -219,14 +224,26 @@ final class InferRequestReader {
             throw invalid("input " + label(index, name) + " lacks " + String.join(" and ", missing(name, datatype, shape)));
         }
         Object binarySize = parameters.get("binary_data_size");
+        boolean sharedMemory = SharedMemoryRegistry.refersToRegion(parameters);
         if (data) {
             if (binarySize != null) {
                 throw invalid("input '" + name + "' has both 'data' and binary_data_size");
             }
+            if (sharedMemory) {
+                throw invalid("input '" + name + "' has both 'data' and shared memory parameters (expected: one or the other)");
+            }
+            return;
+        }
+        if (sharedMemory) {
+            if (binarySize != null) {
+                throw invalid("input '" + name + "' has both binary_data_size and shared memory parameters (expected: one "
+                        + "or the other)");
+            }
+            call.declareInput(name, datatype, shape, parameters, DeclaredInput.UNKNOWN_SIZE);   // attached to its region
             return;
         }
         if (binarySize == null) {
-            throw invalid("input '" + name + "' has neither 'data' nor a binary_data_size parameter");
+            throw invalid("input '" + name + "' has neither 'data' nor a binary_data_size parameter nor a shared_memory_region");
         }
         if (!(binarySize instanceof Long size) || size < 0) {
             throw invalid("input '" + name + "': binary_data_size is " + binarySize + " (expected: a number of bytes, at least 0)");

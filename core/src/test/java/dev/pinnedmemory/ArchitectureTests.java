@@ -57,7 +57,7 @@ class ArchitectureTests {
     void theRootPackageShouldExposeExactlyTheApi() {
         assertThat(publicTypes("dev.pinnedmemory")).as(DELIBERATE, "dev.pinnedmemory").containsExactly(
                 "ElementType", "InvalidPoolSettingException", "LeakDetectionLevel", "LeakDetector", "MemoryBudget",
-                "MemoryBudgetExceededException", "PinnedArray", "PinnedBuffer", "PinnedMemory", "PinnedMemoryException",
+                "MemoryBudget$Reservation", "MemoryBudgetExceededException", "PinnedArray", "PinnedBuffer", "PinnedMemory", "PinnedMemoryException",
                 "PinnedMemoryHelper", "PinnedMemoryPool", "PinnedMemoryPool$Builder", "PinnedMemoryPools",
                 "PinningStrategy", "PinningStrategySelector", "PoolMetrics", "PoolMetrics$SizeClassMetrics",
                 "PoolSettings", "PoolSettings$Builder", "PoolStats", "SizeClassStats", "TransferFence");
@@ -67,7 +67,7 @@ class ArchitectureTests {
     void theBackendAndCudaPackagesShouldExposeExactlyWhatPoolsTheStarterAndUsersNeed() {
         assertThat(publicTypes("dev.pinnedmemory.backend")).as(DELIBERATE, "dev.pinnedmemory.backend").containsExactly(
                 "BackendException", "BackendKind", "BackendReport", "BackendSelection", "NumaNode", "NumaPlacement",
-                "NumaTopology", "PageLockingBackend", "PageLockingBackends", "PageLockingUnavailableException");
+                "NumaTopology", "PageLock", "PageLockingBackend", "PageLockingBackends", "PageLockingUnavailableException");
         assertThat(publicTypes("dev.pinnedmemory.cuda")).as(DELIBERATE, "dev.pinnedmemory.cuda").containsExactly(
                 "CudaFence", "CudaPointers");
     }

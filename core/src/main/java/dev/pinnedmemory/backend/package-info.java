@@ -10,6 +10,8 @@
  *     {@code defaultSelection()}) and places one on a NUMA node ({@code placedOn});</li>
  * <li>{@link BackendSelection}: the chosen {@link PageLockingBackend} with the {@link BackendReport}
  *     of the choice (what was chosen, whether it page-locks, what was skipped and why).</li>
+ * <li>{@link PageLock}: memory mapped elsewhere (a client's shared memory region) that a backend
+ *     page-locked for its caller ({@code PageLockingBackend.lock}), unlocked exactly once by {@code close()}.</li>
  * </ul>
  *
  * <p><b>Configuring</b>: {@link BackendKind} ({@code auto}, {@code cuda}, {@code cuda-register},

@@ -44,6 +44,7 @@ class ArchitectureTests {
                         "PinnedInferenceAutoConfiguration", "PinnedInferenceEndpointAutoConfiguration",
                         "PinnedInferenceGrpcAutoConfiguration", "PinnedInferenceMetricsAutoConfiguration",
                         "PinnedInferenceProperties", "PinnedInferenceProperties$Grpc", "PinnedInferenceProperties$Rest",
+                        "PinnedInferenceProperties$SharedMemory",
                         "PinnedInferenceWebMvcAutoConfiguration", "PinnedMemoryAutoConfiguration",
                         "PinnedMemoryEndpointAutoConfiguration", "PinnedMemoryHealthContributorAutoConfiguration",
                         "PinnedMemoryMetricsAutoConfiguration", "PinnedMemoryProperties", "PinnedMemoryProperties$Pool",

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -12,7 +13,10 @@ import java.util.Map;
 import dev.pinnedmemory.inference.InferenceCall;
 import dev.pinnedmemory.inference.ResponseOutput;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonGenerator;
 
 /**
@@ -20,7 +24,12 @@ import tools.jackson.core.JsonGenerator;
  * for the outputs asked for as binary ({@code binary_data} on the output, else {@code binary_data_output}
  * on the request), a {@code binary_data_size} parameter and its bytes after the JSON, written from the
  * output's segment or lease straight to the socket ({@code ServletOutputStream.write(ByteBuffer)}), with
- * {@code Inference-Header-Content-Length} giving the JSON's length. An output written into a client's shared
+ * {@code Inference-Header-Content-Length} giving the JSON's length. Spring MVC hands a controller its response
+ * wrapped for the async request lifecycle, and that wrapper's stream inherits the Servlet API's default
+ * {@code write(ByteBuffer)}, which copies each buffer into a new {@code byte[]}: for a synchronous request the
+ * wrapper only guards state, so binary outputs go to the container's stream beneath it. Behind a wrapper this
+ * class does not know (a filter's caching or compressing stream), outputs go through that wrapper, copied
+ * through one reused heap chunk. An output written into a client's shared
  * memory region has no data here: its parameters name the region, the offset and the bytes written there.
  * Stateless; thread-safe.
  */
@@ -34,6 +43,25 @@ final class InferResponseWriter {
 
     /** Bytes handed to one {@code write(ByteBuffer)}. */
     private static final long WRITE_BYTES = 1 << 20;
+
+    /** Bytes of the heap chunk outputs are copied through for a stream that cannot write buffers itself. */
+    private static final int CHUNK_BYTES = 64 * 1024;
+
+    /** Spring MVC's stream for the async request lifecycle: a state check around the container's stream, no more. */
+    private static final String SPRING_LIFECYCLE_STREAM =
+            "org.springframework.web.context.request.async.StandardServletAsyncWebRequest$LifecycleServletOutputStream";
+
+    /** Whether a stream class writes a {@code ByteBuffer} itself (not through the Servlet API's copying default). */
+    private static final ClassValue<Boolean> WRITES_BUFFERS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                return type.getMethod("write", ByteBuffer.class).getDeclaringClass() != ServletOutputStream.class;
+            } catch (NoSuchMethodException e) {
+                return false;
+            }
+        }
+    };
 
     private InferResponseWriter() {
     }
@@ -64,17 +92,49 @@ final class InferResponseWriter {
         response.setContentType(ProtocolJson.APPLICATION_OCTET_STREAM);
         response.setHeader(ProtocolJson.INFERENCE_HEADER_CONTENT_LENGTH, Integer.toString(header.size()));
         response.setContentLengthLong(header.size() + binaryBytes);
-        ServletOutputStream out = response.getOutputStream();
+        ServletOutputStream direct = bufferWriting(response);
+        ServletOutputStream out = direct != null ? direct : response.getOutputStream();
         header.writeTo(out);
+        byte[] chunk = null;
         for (int i = 0; i < outputs.size(); i++) {
             if (binary[i]) {
                 MemorySegment data = outputs.get(i).data();
-                for (long offset = 0; offset < data.byteSize(); offset += WRITE_BYTES) {
-                    out.write(data.asSlice(offset, Math.min(WRITE_BYTES, data.byteSize() - offset)).asByteBuffer());
+                if (direct != null) {
+                    for (long offset = 0; offset < data.byteSize(); offset += WRITE_BYTES) {
+                        direct.write(data.asSlice(offset, Math.min(WRITE_BYTES, data.byteSize() - offset)).asByteBuffer());
+                    }
+                } else {
+                    if (chunk == null) {
+                        chunk = new byte[(int) Math.min(CHUNK_BYTES, Math.max(1, binaryBytes))];
+                    }
+                    for (long offset = 0; offset < data.byteSize(); offset += chunk.length) {
+                        int step = (int) Math.min(chunk.length, data.byteSize() - offset);
+                        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, offset, chunk, 0, step);
+                        out.write(chunk, 0, step);
+                    }
                 }
             }
         }
         out.flush();
+    }
+
+    /**
+     * {@return the stream binary outputs are written to as buffers}: the response's own where it writes buffers
+     * itself, else, beneath Spring MVC's async lifecycle wrapper, the container's; null when neither does (the
+     * caller copies through a heap chunk)
+     */
+    static @Nullable ServletOutputStream bufferWriting(ServletResponse response) throws IOException {
+        ServletOutputStream out = response.getOutputStream();
+        if (WRITES_BUFFERS.get(out.getClass())) {
+            return out;
+        }
+        if (out.getClass().getName().equals(SPRING_LIFECYCLE_STREAM) && response instanceof ServletResponseWrapper wrapper) {
+            ServletOutputStream beneath = wrapper.getResponse().getOutputStream();
+            if (WRITES_BUFFERS.get(beneath.getClass())) {
+                return beneath;
+            }
+        }
+        return null;
     }
 
     private static boolean anyBinary(boolean[] binary) {

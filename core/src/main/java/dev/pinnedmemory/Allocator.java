@@ -1,6 +1,6 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.PoolShape.SizeClass;
+import dev.pinnedmemory.SizeClasses.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
 import java.lang.foreign.Arena;
@@ -49,13 +49,13 @@ final class Allocator {
      *         (nothing was allocated)
      * @throws PinnedMemoryException when the backend refused; the reservation is released
      */
-    NativeBlock.@Nullable Anchor tryAllocate(PoolBooks books, SizeClass sizeClass, MemoryBudget budget, boolean writeCombined,
+    NativeBlock.@Nullable Anchor tryAllocate(BlockLedger ledger, SizeClass sizeClass, MemoryBudget budget, boolean writeCombined,
                                       String who) {
         if (!budget.tryReserve(sizeClass.bytes)) {
             return null;
         }
         try {
-            return allocate(books, sizeClass, writeCombined, who);
+            return allocate(ledger, sizeClass, writeCombined, who);
         } catch (RuntimeException | Error e) {
             budget.release(sizeClass.bytes);
             throw e;
@@ -67,8 +67,8 @@ final class Allocator {
      *
      * @throws PinnedMemoryException when the backend refused; nothing was allocated
      */
-    NativeBlock.Anchor allocate(PoolBooks books, SizeClass sizeClass, boolean writeCombined, String who) {
-        PoolEntry entry = new PoolEntry(books, sizeClass,
+    NativeBlock.Anchor allocate(BlockLedger ledger, SizeClass sizeClass, boolean writeCombined, String who) {
+        PooledBlock entry = new PooledBlock(ledger, sizeClass,
                 owner -> block(owner, sizeClass.bytes, writeCombined, who, sizeClass.description));
         return anchor(entry.block);
     }

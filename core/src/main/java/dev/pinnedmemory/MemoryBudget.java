@@ -1,7 +1,9 @@
 package dev.pinnedmemory;
 
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -27,8 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * re-allocation is a system call, and page-locking is slow), and because it needs no time stamp on
  * the return path, which stays as cheap as it was.
  *
- * <p>Only the library reserves and releases: users read the limit, the bytes used and the peak,
- * and may reset the peak, but cannot change a reservation that a pool holds.
+ * <p>Pools reserve and release their own bytes: users read the limit, the bytes used and the peak,
+ * and may reset the peak, but cannot change a reservation that a pool holds. Memory held outside any
+ * pool (a client's shared memory region that the inference server page-locks) is counted with
+ * {@link #reserve(long, String)}: a {@link Reservation} of its own, which only its holder ends.
  *
  * <p>Owns no memory, only counts it. Thread-safe: reservations are lock-free; only waiting
  * renters take a (fair) lock.
@@ -113,6 +117,79 @@ public final class MemoryBudget {
     void reserve(long bytes) {
         if (!tryReserve(bytes)) {
             throw new MemoryBudgetExceededException(bytes, usedBytes.get(), limitBytes);
+        }
+    }
+
+    /**
+     * Reserves {@code bytes} for memory that no pool holds but that is locked all the same (a client's
+     * shared memory region the inference server page-locks), so the limit counts it as it counts pool
+     * memory. When the bytes do not fit, idle buffers of the pools on this budget are freed first,
+     * largest first, as for a rent; then, if they still do not fit, the reservation is refused.
+     *
+     * {@snippet :
+     * try (MemoryBudget.Reservation reservation = budget.reserve(regionBytes, "shared memory region 'input0'")) {
+     *     ... lock and use the region ...
+     * }   // the bytes are given back, once
+     * }
+     *
+     * @param bytes how many bytes, at least 0
+     * @param holder who holds them, for the refusal's message and {@link Reservation#holder()}
+     * @return the reservation, which the caller owns: closing it gives the bytes back exactly once
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     * @throws MemoryBudgetExceededException naming {@code holder} and the requested, used and limit bytes
+     */
+    public Reservation reserve(long bytes, String holder) {
+        Objects.requireNonNull(holder, "holder");
+        if (!tryReserve(bytes) && !(makeRoom(bytes) && tryReserve(bytes))) {
+            throw new MemoryBudgetExceededException(bytes, usedBytes.get(), limitBytes, holder);
+        }
+        return new Reservation(this, bytes, holder);
+    }
+
+    /**
+     * Bytes reserved on a budget by {@link #reserve(long, String)} for memory no pool holds; closing it
+     * gives them back. Owned by whoever reserved them. Thread-safe: the first {@link #close()} gives the
+     * bytes back, later ones (from any thread) do nothing.
+     */
+    public static final class Reservation implements AutoCloseable {
+
+        private final MemoryBudget budget;
+        private final long bytes;
+        private final String holder;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Reservation(MemoryBudget budget, long bytes, String holder) {
+            this.budget = budget;
+            this.bytes = bytes;
+            this.holder = holder;
+        }
+
+        /** {@return the bytes reserved} */
+        public long bytes() {
+            return bytes;
+        }
+
+        /** {@return who holds them, as given to {@link MemoryBudget#reserve(long, String)}} */
+        public String holder() {
+            return holder;
+        }
+
+        /** {@return whether {@link #close()} gave the bytes back} */
+        public boolean isReleased() {
+            return released.get();
+        }
+
+        /** Gives the bytes back to the budget and wakes renters waiting for memory; a second call does nothing. */
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                budget.release(bytes);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "MemoryBudget.Reservation[" + bytes + " bytes for " + holder + (released.get() ? ", released" : "") + "]";
         }
     }
 

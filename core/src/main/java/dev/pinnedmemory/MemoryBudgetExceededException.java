@@ -30,6 +30,12 @@ public final class MemoryBudgetExceededException extends PinnedMemoryException {
                 ? "; pool '" + pool + "' could not warm up its initial buffers" : "", pool, warmUp);
     }
 
+    /** For a reservation of memory no pool holds ({@link MemoryBudget#reserve(long, String)}), by {@code holder}. */
+    MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, String holder) {
+        this(requestedBytes, usedBytes, limitBytes, "", Duration.ZERO, "; " + holder + " could not be counted within it",
+                null, false);
+    }
+
     /** For a resize: {@code reclaimable} idle bytes of the pool would have been given back first. */
     MemoryBudgetExceededException(long requestedBytes, long usedBytes, long limitBytes, long reclaimableBytes,
                                   String pool) {

@@ -12,14 +12,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * One allocation from a backend, with the state machine that makes its release exactly-once:
  * {@code IN_USE <-> IDLE}, {@code IN_USE -> FENCED -> IDLE}, {@code IDLE <-> CLEANING} (the
- * background thread zeroing it, see {@link PoolEntry#zeroIdleChunk}), and any state but {@code CLEANING}
+ * background thread zeroing it, see {@link PooledBlock#zeroIdleChunk}), and any state but {@code CLEANING}
  * {@code -> FREED} (a free waits for a cleaning step to end, at most one chunk). Also the
  * {@link java.lang.ref.Cleaner} action for its {@link Anchor}, so it never refers to the anchor, to
  * a lease or to a pool: when nobody holds the anchor any more, this frees the memory, and a block
  * that was {@code IN_USE} then is a leak.
  *
  * <p>It knows nothing of pools: what a pool keeps about an allocation (size class, counters, dirty
- * extent, lease scope, budget hand-over) is in the pool's {@link PoolEntry}, which is then this
+ * extent, lease scope, budget hand-over) is in the pool's {@link PooledBlock}, which is then this
  * block's {@link Owner}. Standalone memory has no entry.
  *
  * <p>Layout. The state, written on every rent and return, and what a rent reads beside it (the
@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * as: the first {@code int} into the gap after a compressed header, then the {@code long}s in
  * declaration order, then the {@code int}s, then the references in declaration order. So the
  * {@code long}s {@code before0..7} lead and the references {@code after0..15} (64 bytes as
- * compressed references, 128 without) follow the hot fields. {@link PoolEntry} does the same.
+ * compressed references, 128 without) follow the hot fields. {@link PooledBlock} does the same.
  *
  * <p>Owned by its {@link Owner} (a pool's entry, or the standalone owner), which it tells when it
  * was freed or leaked. Thread-safe: state changes are atomic.
@@ -87,7 +87,7 @@ final class NativeBlock implements Runnable {
      * dropped without being closed) the block's memory is freed and, if it was rented, counted as a
      * leak. A lease lets go of its anchor when it is closed, so a stale lease never keeps a block
      * from being detected. A pool's code reaches its entry as the block's owner
-     * ({@link PoolEntry#of}). Immutable; thread-safe.
+     * ({@link PooledBlock#of}). Immutable; thread-safe.
      */
     static final class Anchor {
         final NativeBlock block;

@@ -9,7 +9,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A Java array's contents given a pinned home: the specification's {@code PinnedMemory<T>(T[] array)}.
+ * A Java array's contents given a pinned home: the Java form of the {@code PinnedMemory<T>(T[] array)}
+ * constructor of the original C# specification this library was built from.
  *
  * <p>The JVM cannot hold a heap array at a fixed address for long, so pinning copies the array
  * into pinned off-heap memory; {@link #segment()} and {@link #address()} are that memory, ready for

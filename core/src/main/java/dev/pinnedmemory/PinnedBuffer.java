@@ -13,8 +13,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A fixed-length run of elements in pinned off-heap memory, held by one owner: the specification's
- * {@code PinnedBuffer<T>}.
+ * A fixed-length run of elements in pinned off-heap memory, held by one owner: the Java form of the
+ * {@code PinnedBuffer<T>} of the original C# specification this library was built from.
  *
  * <p>Ownership. Every {@link PinnedMemoryPool#rent()} hands out a new {@code PinnedBuffer}: a lease
  * on pooled memory, even when that memory was rented before. {@link #close()} (or
@@ -164,7 +164,7 @@ public final class PinnedBuffer<A> implements PinnedMemory<A> {
         return ANCHOR.getAcquire(this) != null;
     }
 
-    /** {@return a new heap array holding a copy of the contents} (the specification's {@code Array}) */
+    /** {@return a new heap array holding a copy of the contents} (the C# specification's {@code Array} property) */
     public A toArray() {
         A array = elementType().newArray(length);
         copyTo(array, 0);

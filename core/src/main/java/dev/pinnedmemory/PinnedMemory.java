@@ -3,8 +3,8 @@ package dev.pinnedmemory;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Memory whose address does not move while it is pinned: the Java view of the specification's
- * {@code IPinnedMemory<T>}.
+ * Memory whose address does not move while it is pinned: the Java form of the
+ * {@code IPinnedMemory<T>} interface of the original C# specification this library was built from.
  *
  * <p>Ownership: whoever obtains an instance owns it and must {@link #close()} it (or
  * {@link #unpin()}, which is the same release); a buffer rented from a pool goes back to that

@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Entry point for pinning arrays and allocating pinned buffers on one backend: the
- * specification's static {@code PinnedMemoryHelper<T>} as an instance, so Spring can inject it.
+ * Entry point for pinning arrays and allocating pinned buffers on one backend: the static
+ * {@code PinnedMemoryHelper<T>} of the original C# specification as an instance, so Spring can
+ * inject it.
  * Plain Java code uses {@link #shared()}, built on {@link PageLockingBackends#defaultSelection()}
  * (system properties {@value #BACKEND_PROPERTY} and {@value #REQUIRE_PAGE_LOCKED_PROPERTY}).
  *
@@ -199,7 +200,7 @@ public final class PinnedMemoryHelper implements AutoCloseable {
 
     /**
      * {@return a new standalone pinned buffer of {@code length} zeroed elements}; the caller closes it
-     * (the specification's {@code AllocateUnmanaged}).
+     * (the C# specification's {@code AllocateUnmanaged}).
      *
      * @throws IllegalArgumentException if {@code length} is negative
      * @throws PinnedMemoryException if the backend refuses the memory

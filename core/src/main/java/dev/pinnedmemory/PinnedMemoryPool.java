@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A pool of ready-to-use pinned buffers: the specification's {@code PinnedMemoryPool<T>}.
+ * A pool of ready-to-use pinned buffers: the Java form of the {@code PinnedMemoryPool<T>} of the
+ * original C# specification this library was built from.
  * {@code bufferSize} counts elements.
  *
  * <p>{@link #rent()} hands out an idle buffer or allocates a new one; it never blocks.
@@ -39,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: rent and return are lock-free and, on a hit, allocate only the lease (one
  * object); resize and close are serialised with each other.
  *
- * <p>A facade: each method delegates to the pool's engine, which owns the buffers, the books and
+ * <p>A facade: each method delegates to the pool's engine, which owns the buffers, the ledger and
  * the lifecycle lock; this class adds only the public contracts, the resize listeners and the
  * Cleaner that notices an abandoned pool.
  *
@@ -58,7 +59,7 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
     /** Most idle buffers a pool keeps per size class ({@code maxSize}): {@value}. */
     public static final int MAX_IDLE_BUFFERS = 65_536;
 
-    private final PoolEngine<A> engine;
+    private final BlockPool<A> engine;
     private final Cleaner.Cleanable abandonment;
     private final List<Consumer<PinnedMemoryPool<A>>> resizeListeners = new CopyOnWriteArrayList<>();
 
@@ -101,8 +102,8 @@ public final class PinnedMemoryPool<A> implements AutoCloseable {
         if (placed != allocator.backend) {
             allocator = new Allocator(placed, allocator.reclaimer, allocator.leaks, allocator.clock);
         }
-        this.engine = new PoolEngine<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
-        PoolEngine<A> pool = engine;
+        this.engine = new BlockPool<>(settings, allocator, builder.budget != null ? builder.budget : MemoryBudget.unlimited());
+        BlockPool<A> pool = engine;
         this.abandonment = LeakDetector.CLEANER.register(this, pool::abandoned);
     }
 

@@ -1,8 +1,8 @@
 package dev.pinnedmemory;
 
 /**
- * How to give an array's data a pinned home: the specification's {@code PinningStrategy}
- * ({@code None, GCHandle, Unmanaged, PinnedObjectPool}). Immutable and thread-safe.
+ * How to give an array's data a pinned home: the {@code PinningStrategy} of the original C#
+ * specification ({@code None, GCHandle, Unmanaged, PinnedObjectPool}). Immutable and thread-safe.
  */
 public enum PinningStrategy {
     /** Don't pin: use the heap array as it is and let the transfer stage a copy. */

@@ -48,7 +48,10 @@ public record PinningStrategySelector(long smallThreshold, long largeThreshold, 
         return DEFAULT;
     }
 
-    /** {@return the strategy for the default thresholds}, like the specification's static {@code SelectStrategy}. */
+    /**
+     * {@return the strategy for the default thresholds}, like the static {@code SelectStrategy} of the
+     * original C# specification.
+     */
     public static PinningStrategy selectStrategy(long bufferBytes, int expectedReuses) {
         return DEFAULT.select(bufferBytes, expectedReuses);
     }

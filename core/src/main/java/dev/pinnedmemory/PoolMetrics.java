@@ -1,6 +1,6 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.PoolShape.SizeClass;
+import dev.pinnedmemory.SizeClasses.SizeClass;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +15,12 @@ import java.util.function.Supplier;
  */
 public final class PoolMetrics {
 
-    private final PoolBooks books;
+    private final BlockLedger ledger;
     private final FencedBlocks fences;
-    private final Supplier<PoolShape> shape;
+    private final Supplier<SizeClasses> shape;
 
-    PoolMetrics(PoolBooks books, FencedBlocks fences, Supplier<PoolShape> shape) {
-        this.books = books;
+    PoolMetrics(BlockLedger ledger, FencedBlocks fences, Supplier<SizeClasses> shape) {
+        this.ledger = ledger;
         this.fences = fences;
         this.shape = shape;
     }
@@ -32,7 +32,7 @@ public final class PoolMetrics {
 
     /** {@return buffers rented now} Walks the pool's buffers. */
     public int inUse() {
-        return books.inUse();
+        return ledger.inUse();
     }
 
     /** {@return buffers waiting on a transfer fence} Each leaves this count only after it is idle or freed. */
@@ -42,17 +42,17 @@ public final class PoolMetrics {
 
     /** {@return renters waiting for memory now} */
     public int waiting() {
-        return books.waits().waiting();
+        return ledger.waits().waiting();
     }
 
     /** {@return pinned bytes the pool holds now} */
     public long pinnedBytes() {
-        return books.pinnedBytes();
+        return ledger.pinnedBytes();
     }
 
     /** {@return rents so far} Walks the pool's buffers. */
     public long rents() {
-        return books.rents();
+        return ledger.rents();
     }
 
     /** {@return rents served from an idle buffer} Walks the pool's buffers. */
@@ -63,52 +63,52 @@ public final class PoolMetrics {
 
     /** {@return rents that allocated a new buffer} */
     public long misses() {
-        return books.misses();
+        return ledger.misses();
     }
 
     /** {@return returned buffers freed instead of kept} */
     public long dropped() {
-        return books.dropped();
+        return ledger.dropped();
     }
 
     /** {@return rented buffers that leaked (became unreachable unreturned)} */
     public long leaks() {
-        return books.leaks();
+        return ledger.leaks();
     }
 
     /** {@return rents that had to wait for memory} */
     public long waits() {
-        return books.waits().waits();
+        return ledger.waits().waits();
     }
 
     /** {@return nanoseconds those rents waited, summed} */
     public long waitedNanos() {
-        return books.waits().waitedNanos();
+        return ledger.waits().waitedNanos();
     }
 
     /** {@return rents that waited their whole {@code maxWait} and were refused} */
     public long waitTimeouts() {
-        return books.waits().timeouts();
+        return ledger.waits().timeouts();
     }
 
     /** {@return when the latest waiting rent timed out ({@link System#currentTimeMillis()}), or 0 if none has} */
     public long lastWaitTimeoutMillis() {
-        return books.waits().lastTimeoutMillis();
+        return ledger.waits().lastTimeoutMillis();
     }
 
     /** {@return bytes the rents asked for, summed} Walks the pool's buffers. */
     public long requestedBytes() {
-        return books.askedBytes();
+        return ledger.askedBytes();
     }
 
     /** {@return bytes of the buffers that served the rents, summed} Walks the pool's buffers. */
     public long backingBytes() {
-        return books.backingBytes();
+        return ledger.backingBytes();
     }
 
     /** {@return most pinned bytes the pool held at once since start or {@link #resetPeaks()}} */
     public long peakPinnedBytes() {
-        return books.peakPinnedBytes();
+        return ledger.peakPinnedBytes();
     }
 
     /**
@@ -117,37 +117,37 @@ public final class PoolMetrics {
      */
     public int peakInUse() {
         inUse();
-        return books.peakInUse();
+        return ledger.peakInUse();
     }
 
     /** {@return buffers whose memory the backend allocated} */
     public long allocations() {
-        return books.allocations().count();
+        return ledger.allocations().count();
     }
 
     /** {@return nanoseconds the backend took for those allocations, summed} */
     public long allocationNanos() {
-        return books.allocations().totalNanos();
+        return ledger.allocations().totalNanos();
     }
 
     /** {@return the longest allocation since start or {@link #resetPeaks()}, in nanoseconds} */
     public long maxAllocationNanos() {
-        return books.allocations().maxNanos();
+        return ledger.allocations().maxNanos();
     }
 
     /** {@return buffers whose memory the backend gave back} */
     public long frees() {
-        return books.frees().count();
+        return ledger.frees().count();
     }
 
     /** {@return nanoseconds the backend took for those frees, summed} */
     public long freeNanos() {
-        return books.frees().totalNanos();
+        return ledger.frees().totalNanos();
     }
 
     /** {@return the longest free since start or {@link #resetPeaks()}, in nanoseconds} */
     public long maxFreeNanos() {
-        return books.frees().maxNanos();
+        return ledger.frees().maxNanos();
     }
 
     /** {@return fences pending longer than {@code fence-warn-after}, each counted once} */
@@ -171,7 +171,7 @@ public final class PoolMetrics {
      * The budget's peak is the budget's own ({@link MemoryBudget#resetPeak()}), as it is shared.
      */
     public void resetPeaks() {
-        books.resetPeaks();
+        ledger.resetPeaks();
     }
 
     /**
@@ -182,7 +182,7 @@ public final class PoolMetrics {
     public List<SizeClassMetrics> sizeClasses() {
         List<SizeClassMetrics> views = new ArrayList<>();
         for (SizeClass sizeClass : shape.get().classes) {
-            views.add(new SizeClassMetrics(books, sizeClass));
+            views.add(new SizeClassMetrics(ledger, sizeClass));
         }
         return List.copyOf(views);
     }
@@ -190,11 +190,11 @@ public final class PoolMetrics {
     /** A live view of one size class's counters. Thread-safe; owns no memory. */
     public static final class SizeClassMetrics {
 
-        private final PoolBooks books;
+        private final BlockLedger ledger;
         private final SizeClass sizeClass;
 
-        SizeClassMetrics(PoolBooks books, SizeClass sizeClass) {
-            this.books = books;
+        SizeClassMetrics(BlockLedger ledger, SizeClass sizeClass) {
+            this.ledger = ledger;
             this.sizeClass = sizeClass;
         }
 
@@ -216,13 +216,13 @@ public final class PoolMetrics {
         /** {@return buffers of this class rented now} */
         public int inUse() {
             long leaks = sizeClass.counters.leaks.sum();
-            return (int) Math.max(0, books.classBalance(sizeClass, true) - leaks);
+            return (int) Math.max(0, ledger.classBalance(sizeClass, true) - leaks);
         }
 
         /** {@return rents of this class served from an idle buffer} */
         public long hits() {
             long misses = misses();
-            return Math.max(0, books.classBalance(sizeClass, false) - misses);
+            return Math.max(0, ledger.classBalance(sizeClass, false) - misses);
         }
 
         /** {@return rents of this class that allocated a new buffer} */

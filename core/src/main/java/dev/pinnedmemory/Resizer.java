@@ -1,6 +1,6 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.PoolShape.SizeClass;
+import dev.pinnedmemory.SizeClasses.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
 import java.util.ArrayList;
@@ -38,12 +38,12 @@ final class Resizer<A> {
     /** Frees a buffer that could not go back to its idle slots, counting it as dropped. */
     private final Consumer<NativeBlock> drop;
     /** The shape renters see: read at the start of a resize, published at its end. */
-    private final Supplier<PoolShape> current;
-    private final Consumer<PoolShape> publish;
+    private final Supplier<SizeClasses> current;
+    private final Consumer<SizeClasses> publish;
 
     Resizer(PoolSettings<A> settings, MemoryBudget budget, PageLockingBackend backend,
-            Function<SizeClass, NativeBlock.Anchor> allocate, Consumer<NativeBlock> drop, Supplier<PoolShape> current,
-            Consumer<PoolShape> publish) {
+            Function<SizeClass, NativeBlock.Anchor> allocate, Consumer<NativeBlock> drop, Supplier<SizeClasses> current,
+            Consumer<SizeClasses> publish) {
         this.settings = settings;
         this.budget = budget;
         this.backend = backend;
@@ -60,7 +60,7 @@ final class Resizer<A> {
      * @throws PinnedMemoryException if the backend refuses; every buffer made is freed and the
      *     whole reservation returned
      */
-    void warm(PoolShape shape, long reserved) {
+    void warm(SizeClasses shape, long reserved) {
         SizeClass target = shape.largest;
         int count = settings.initialSize();
         AtomicLong left = new AtomicLong(reserved);
@@ -80,7 +80,7 @@ final class Resizer<A> {
             }
         } catch (RuntimeException | Error e) {
             for (NativeBlock.Anchor anchor : made) {
-                PoolEntry.of(anchor).budgetTransferred = true;
+                PooledBlock.of(anchor).budgetTransferred = true;
                 anchor.block.freeNow();
             }
             budget.release(reserved);
@@ -104,8 +104,8 @@ final class Resizer<A> {
      * @throws PinnedMemoryException if the backend refuses; the pool keeps its old size
      */
     void resize(int newLength) {
-        PoolShape old = current.get();
-        PoolShape next = PoolShape.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
+        SizeClasses old = current.get();
+        SizeClasses next = SizeClasses.of(old.generation + 1, settings.type(), settings.minBufferLength(), newLength,
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), newLength, settings.type());
         long largest = next.largest.bytes;
@@ -134,7 +134,7 @@ final class Resizer<A> {
         if (shortfall > 0 && !budget.tryReserve(shortfall)) {
             // Renters took some of the idle buffers meanwhile and the rest does not cover it: undo.
             for (NativeBlock.Anchor anchor : oldIdle) {
-                if (!PoolEntry.of(anchor).sizeClass.idle.offer(anchor)) {
+                if (!PooledBlock.of(anchor).sizeClass.idle.offer(anchor)) {
                     drop.accept(anchor.block);
                 }
             }
@@ -145,7 +145,7 @@ final class Resizer<A> {
         }
         reserved += Math.max(0, shortfall);
         for (NativeBlock.Anchor anchor : oldIdle) {
-            PoolEntry.of(anchor).budgetTransferred = true;
+            PooledBlock.of(anchor).budgetTransferred = true;
             anchor.block.freeNow();
         }
         warm(next, reserved + reclaimable);

@@ -11,8 +11,12 @@ import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -23,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The core's architecture as rules: no package cycles ({@code backend} is the lowest layer, the
  * root package the API on it, {@code cuda} above both), no Spring, no class that reaches into JDK
  * internals, and the public API is what users need: the budget's reservations, the JCuda plumbing
- * and the standalone allocation stay inside.
+ * and the standalone allocation stay inside. The public types of each package are pinned here, and
+ * each package's {@code package-info.java} names them, so adding one is a deliberate act.
  */
 class ArchitectureTests {
 
@@ -44,6 +49,70 @@ class ArchitectureTests {
             return "packages of dev.pinnedmemory";
         }
     };
+
+    private static final String DELIBERATE =
+            "adding a public type is a deliberate act: add it here and to package-info.java (%s)";
+
+    @Test
+    void theRootPackageShouldExposeExactlyTheApi() {
+        assertThat(publicTypes("dev.pinnedmemory")).as(DELIBERATE, "dev.pinnedmemory").containsExactly(
+                "ElementType", "InvalidPoolSettingException", "LeakDetectionLevel", "LeakDetector", "MemoryBudget",
+                "MemoryBudgetExceededException", "PinnedArray", "PinnedBuffer", "PinnedMemory", "PinnedMemoryException",
+                "PinnedMemoryHelper", "PinnedMemoryPool", "PinnedMemoryPool$Builder", "PinnedMemoryPools",
+                "PinningStrategy", "PinningStrategySelector", "PoolMetrics", "PoolMetrics$SizeClassMetrics",
+                "PoolSettings", "PoolSettings$Builder", "PoolStats", "SizeClassStats", "TransferFence");
+    }
+
+    @Test
+    void theBackendAndCudaPackagesShouldExposeExactlyWhatPoolsTheStarterAndUsersNeed() {
+        assertThat(publicTypes("dev.pinnedmemory.backend")).as(DELIBERATE, "dev.pinnedmemory.backend").containsExactly(
+                "BackendException", "BackendKind", "BackendReport", "BackendSelection", "NumaNode", "NumaPlacement",
+                "NumaTopology", "PageLockingBackend", "PageLockingBackends", "PageLockingUnavailableException");
+        assertThat(publicTypes("dev.pinnedmemory.cuda")).as(DELIBERATE, "dev.pinnedmemory.cuda").containsExactly(
+                "CudaFence", "CudaPointers");
+    }
+
+    @Test
+    void everyPackageInfoShouldNameEveryPublicTypeOfItsPackage() throws IOException {
+        for (String pkg : Set.of("dev.pinnedmemory", "dev.pinnedmemory.backend", "dev.pinnedmemory.cuda")) {
+            assertThat(unnamedInPackageInfo(pkg)).as(DELIBERATE, pkg + "'s package-info.java has no {@link} to them")
+                    .isEmpty();
+        }
+    }
+
+    /** {@return the public types of {@code pkg}, nested ones as {@code Outer$Inner} where all enclosing types are public too} */
+    static Set<String> publicTypes(String pkg) {
+        Set<String> names = new TreeSet<>();
+        for (JavaClass type : CORE) {
+            if (type.getPackageName().equals(pkg) && !type.getSimpleName().equals("package-info")
+                    && !type.isAnonymousClass() && !type.isLocalClass() && isPublicAllTheWayOut(type)) {
+                names.add(type.getName().substring(pkg.length() + 1));
+            }
+        }
+        return names;
+    }
+
+    private static boolean isPublicAllTheWayOut(JavaClass type) {
+        for (JavaClass at = type; at != null; at = at.getEnclosingClass().orElse(null)) {
+            if (!at.getModifiers().contains(JavaModifier.PUBLIC)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@return the public top-level types of {@code pkg} that its package-info.java does not link to} */
+    private static Set<String> unnamedInPackageInfo(String pkg) throws IOException {
+        String text = Files.readString(Path.of("src/main/java", pkg.replace('.', '/'), "package-info.java"));
+        Set<String> unnamed = new TreeSet<>();
+        for (String name : publicTypes(pkg)) {
+            if (!name.contains("$") && !Pattern.compile("\\{@link(plain)?\\s+(" + Pattern.quote(pkg) + "\\.)?"
+                    + name + "[\\s#}]").matcher(text).find()) {
+                unnamed.add(name);
+            }
+        }
+        return unnamed;
+    }
 
     @Test
     void packagesShouldBeFreeOfCycles() {
@@ -82,7 +151,7 @@ class ArchitectureTests {
     @Test
     void resizerWaitingRentAndMetricsShouldNotDependOnTheEngine() {
         noClasses().that().haveNameMatching("dev\\.pinnedmemory\\.(Resizer|WaitingRent|PoolMetrics)(\\$.*)?")
-                .should().dependOnClassesThat().haveFullyQualifiedName("dev.pinnedmemory.PoolEngine")
+                .should().dependOnClassesThat().haveFullyQualifiedName("dev.pinnedmemory.BlockPool")
                 .check(CORE);
     }
     @Test
@@ -116,16 +185,27 @@ class ArchitectureTests {
                 .check(CORE);
     }
 
+    /**
+     * Users cannot change a reservation a pool holds: the one reserving method hands out a reservation of the
+     * caller's own ({@code reserve(long, String)}, for memory no pool holds), which only its close gives back.
+     */
     @Test
     void theBudgetShouldOfferUsersNoMethodThatChangesAReservation() {
         Set<String> publicMethods = new TreeSet<>();
         for (JavaMethod method : CORE.get(MemoryBudget.class).getMethods()) {
             if (method.getModifiers().contains(JavaModifier.PUBLIC)) {
-                publicMethods.add(method.getName());
+                publicMethods.add(method.getName() + method.getRawParameterTypes().stream().map(JavaClass::getSimpleName).toList());
             }
         }
-        assertThat(publicMethods).containsExactlyInAnyOrder("unlimited", "limitBytes", "usedBytes", "peakBytes",
-                "resetPeak", "toString");
+        assertThat(publicMethods).containsExactlyInAnyOrder("unlimited[]", "limitBytes[]", "usedBytes[]", "peakBytes[]",
+                "resetPeak[]", "toString[]", "reserve[long, String]");
+        Set<String> reservationMethods = new TreeSet<>();
+        for (JavaMethod method : CORE.get(MemoryBudget.Reservation.class).getMethods()) {
+            if (method.getModifiers().contains(JavaModifier.PUBLIC)) {
+                reservationMethods.add(method.getName());
+            }
+        }
+        assertThat(reservationMethods).containsExactlyInAnyOrder("bytes", "holder", "isReleased", "close", "toString");
     }
 
     @Test
@@ -143,7 +223,7 @@ class ArchitectureTests {
     void anAllocationShouldKnowNothingOfPools() {
         noClasses().that().haveNameMatching("dev\\.pinnedmemory\\.NativeBlock(\\$.*)?")
                 .should().dependOnClassesThat()
-                .haveNameMatching("dev\\.pinnedmemory\\.(PoolEntry|PoolShape|PoolBooks|PoolEngine|PinnedMemoryPool)(\\$.*)?")
+                .haveNameMatching("dev\\.pinnedmemory\\.(PooledBlock|SizeClasses|BlockLedger|BlockPool|PinnedMemoryPool)(\\$.*)?")
                 .check(CORE);
     }
 

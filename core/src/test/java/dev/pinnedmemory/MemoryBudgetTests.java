@@ -86,4 +86,73 @@ class MemoryBudgetTests {
         assertThat(budget.tryReserve(901)).isFalse();
         assertThat(budget.usedBytes()).isEqualTo(100);
     }
+
+    @Test
+    void aReservationOfMemoryNoPoolHoldsShouldCountWithinTheLimitAndGiveItsBytesBackExactlyOnce() throws Exception {
+        MemoryBudget budget = new MemoryBudget(4 * 4096);
+        try (PinnedMemoryPool<byte[]> pool = pool(budget, "p", 0)) {
+            PinnedBuffer<byte[]> rented = pool.rent();
+            MemoryBudget.Reservation region = budget.reserve(2 * 4096, "shared memory region 'input0'");
+            assertThat(region.bytes()).isEqualTo(2 * 4096);
+            assertThat(region.holder()).isEqualTo("shared memory region 'input0'");
+            assertThat(budget.usedBytes()).isEqualTo(3 * 4096);
+
+            PinnedBuffer<byte[]> last = pool.rent();
+            assertThatThrownBy(pool::rent).as("the region counts as pool memory does")
+                    .isInstanceOf(MemoryBudgetExceededException.class).hasMessageContaining("used 16384 bytes");
+
+            Thread[] closers = new Thread[4];
+            for (int i = 0; i < closers.length; i++) {
+                closers[i] = Thread.ofPlatform().start(region::close);
+            }
+            for (Thread closer : closers) {
+                closer.join();
+            }
+            assertThat(region.isReleased()).isTrue();
+            assertThat(budget.usedBytes()).as("given back once, from any number of closes").isEqualTo(2 * 4096);
+            assertThat(region).hasToString("MemoryBudget.Reservation[8192 bytes for shared memory region 'input0', released]");
+            last.close();
+            rented.close();
+        }
+        assertThat(budget.usedBytes()).isZero();
+    }
+
+    @Test
+    void aReservationThatDoesNotFitShouldFreeIdleBuffersFirstThenBeRefusedNamingItsHolder() {
+        MemoryBudget budget = new MemoryBudget(4 * 4096);
+        try (PinnedMemoryPool<byte[]> warm = pool(budget, "warm", 3)) {
+            assertThat(budget.usedBytes()).isEqualTo(3 * 4096);
+            try (MemoryBudget.Reservation region = budget.reserve(3 * 4096, "shared memory region 'r'")) {
+                assertThat(warm.stats().idle()).as("idle buffers made room, as they do for a rent").isEqualTo(1);
+                assertThat(budget.usedBytes()).isEqualTo(4 * 4096);
+
+                assertThatThrownBy(() -> budget.reserve(2 * 4096, "shared memory region 'big'"))
+                        .isInstanceOf(MemoryBudgetExceededException.class)
+                        .hasMessage("pinned memory budget exceeded: requested 8192 bytes, used 16384 bytes, limit 16384 bytes "
+                                + "(pinned-memory.max-total-size); shared memory region 'big' could not be counted within it")
+                        .satisfies(e -> assertThat(((MemoryBudgetExceededException) e).pool()).isNull());
+                assertThat(warm.stats().idle()).as("nothing freed for a reservation that could not fit anyway").isEqualTo(1);
+                assertThat(budget.usedBytes()).isEqualTo(4 * 4096);
+            }
+            assertThat(budget.usedBytes()).isEqualTo(4096);
+        }
+        assertThatThrownBy(() -> budget.reserve(-1, "x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bytes: -1 (expected: >= 0)");
+        assertThat(MemoryBudget.unlimited().reserve(Long.MAX_VALUE / 2, "huge").bytes()).isEqualTo(Long.MAX_VALUE / 2);
+    }
+
+    @Test
+    void givingBackAReservationShouldWakeARenterWaitingForMemory() throws Exception {
+        MemoryBudget budget = new MemoryBudget(2 * 4096);
+        try (PinnedMemoryPool<byte[]> pool = pool(budget, "waiting", 0)) {
+            MemoryBudget.Reservation region = budget.reserve(2 * 4096, "shared memory region 'r'");
+            java.util.concurrent.CompletableFuture<PinnedBuffer<byte[]>> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> pool.rent(java.time.Duration.ofSeconds(30)));
+            org.awaitility.Awaitility.await().until(() -> budget.waiters() == 1);
+            region.close();
+            try (PinnedBuffer<byte[]> buffer = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                assertThat(buffer.length()).isEqualTo(4096);
+            }
+        }
+    }
 }

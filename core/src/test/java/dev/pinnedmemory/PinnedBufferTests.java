@@ -182,7 +182,7 @@ class PinnedBufferTests {
         try (PinnedBuffer<int[]> buffer = PinnedBuffer.allocate(ElementType.INT, 2)) {
             assertThatThrownBy(() -> buffer.copyFrom((int[]) null)).isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> buffer.fill(null)).isInstanceOf(NullPointerException.class);
-            assertThat(buffer.owner).isNotInstanceOf(PoolEngine.class);
+            assertThat(buffer.owner).isNotInstanceOf(BlockPool.class);
         }
     }
 }

@@ -33,11 +33,11 @@ class PinnedMemoryHelperTests {
             }
             try (PinnedMemory<int[]> offHeap = helper.pin(data, PinningStrategy.OFF_HEAP)) {
                 assertThat(offHeap).isInstanceOf(PinnedBuffer.class);
-                assertThat(((PinnedBuffer<int[]>) offHeap).owner).isNotInstanceOf(PoolEngine.class);
+                assertThat(((PinnedBuffer<int[]>) offHeap).owner).isNotInstanceOf(BlockPool.class);
                 assertThat(((PinnedBuffer<int[]>) offHeap).toArray()).containsExactly(1, 2, 3);
             }
             PinnedMemory<int[]> pooled = helper.pin(data, PinningStrategy.POOLED);
-            assertThat(((PinnedBuffer<int[]>) pooled).owner).isInstanceOf(PoolEngine.class);
+            assertThat(((PinnedBuffer<int[]>) pooled).owner).isInstanceOf(BlockPool.class);
             long address = pooled.address();
             assertThat(((PinnedBuffer<int[]>) pooled).toArray()).containsExactly(1, 2, 3);
             pooled.close();

@@ -58,10 +58,10 @@ class RentPathTests {
         Map<String, Set<String>> path = trace("plain");
         print("rent() + close(), clearOnReturn off", path);
 
-        assertThat(path.get("rent")).containsExactlyInAnyOrder("PinnedMemoryPool", "PoolEngine", "PoolShape",
-                "IdleSlots", "NativeBlock", "PoolEntry", "PinnedBuffer");
-        assertThat(path.get("close")).containsExactlyInAnyOrder("PinnedBuffer", "PoolEngine", "PoolEntry",
-                "NativeBlock", "PoolShape", "IdleSlots", "MemoryBudget");
+        assertThat(path.get("rent")).containsExactlyInAnyOrder("PinnedMemoryPool", "BlockPool", "SizeClasses",
+                "IdleSlots", "NativeBlock", "PooledBlock", "PinnedBuffer");
+        assertThat(path.get("close")).containsExactlyInAnyOrder("PinnedBuffer", "BlockPool", "PooledBlock",
+                "NativeBlock", "SizeClasses", "IdleSlots", "MemoryBudget");
         assertThat(union(path)).hasSizeLessThanOrEqualTo(8);
     }
 

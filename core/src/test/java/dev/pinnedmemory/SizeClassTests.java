@@ -35,7 +35,7 @@ class SizeClassTests {
     @ParameterizedTest
     @CsvSource({"1, 100000", "7, 70000", "4096, 4194304", "65536, 4194304", "1000, 1001", "3, 2147483647"})
     void everyLengthFromTheMinimumShouldBeServedByABufferAtMostOneQuarterLarger(int min, int max) {
-        int[] lengths = PoolShape.lengths(min, max);
+        int[] lengths = SizeClasses.lengths(min, max);
         assertThat(lengths[0]).isEqualTo(min);
         assertThat(lengths[lengths.length - 1]).isEqualTo(max);
         assertThat(lengths.length).isLessThanOrEqualTo(4 * 32 + 2);
@@ -45,11 +45,11 @@ class SizeClassTests {
             assertThat((double) lengths[i]).as("class %d after %d", lengths[i], lengths[i - 1])
                     .isLessThanOrEqualTo(1.25 * (lengths[i - 1] + 1));
         }
-        PoolShape shape = PoolShape.of(0, ElementType.BYTE, min, max, 1);
+        SizeClasses shape = SizeClasses.of(0, ElementType.BYTE, min, max, 1);
         int step = Math.max(1, (int) Math.min(Integer.MAX_VALUE, ((long) max - min) / 200_000));
         for (long length = min; length <= max; length += step) {
             int asked = (int) length;
-            PoolShape.SizeClass served = shape.classFor(asked);
+            SizeClasses.SizeClass served = shape.classFor(asked);
             assertThat(served.length).isGreaterThanOrEqualTo(asked);
             assertThat((double) served.length).isLessThanOrEqualTo(1.25 * asked);
             if (served.index > 0) {
@@ -63,10 +63,10 @@ class SizeClassTests {
     @CsvSource({"1, 5000", "2, 17", "3, 4096", "5, 9", "7, 1000", "8, 8", "9, 20000", "12, 13", "100, 65536",
             "1000, 1001", "4096, 16384"})
     void theClassOfEveryLengthShouldBeTheFirstThatHoldsIt(int min, int max) {
-        PoolShape shape = PoolShape.of(0, ElementType.BYTE, min, max, 1);
+        SizeClasses shape = SizeClasses.of(0, ElementType.BYTE, min, max, 1);
         for (int length = 1; length <= max; length++) {
-            PoolShape.SizeClass expected = null;
-            for (PoolShape.SizeClass candidate : shape.classes) {
+            SizeClasses.SizeClass expected = null;
+            for (SizeClasses.SizeClass candidate : shape.classes) {
                 if (candidate.length >= length) {
                     expected = candidate;
                     break;
@@ -75,21 +75,21 @@ class SizeClassTests {
             assertThat(shape.classFor(length)).as("length %d of %d..%d", length, min, max).isSameAs(expected);
         }
         for (int length : new int[] {Integer.MAX_VALUE - 1, Integer.MAX_VALUE}) {
-            PoolShape huge = PoolShape.of(0, ElementType.BYTE, min, Integer.MAX_VALUE, 1);
+            SizeClasses huge = SizeClasses.of(0, ElementType.BYTE, min, Integer.MAX_VALUE, 1);
             assertThat(huge.classFor(length).length).isEqualTo(Integer.MAX_VALUE);
         }
     }
 
     @Test
     void withoutAMinimumThereShouldBeOneClassOfTheBufferSize() {
-        assertThat(PoolShape.lengths(0, 4096)).containsExactly(4096);
-        assertThat(PoolShape.lengths(4096, 4096)).containsExactly(4096);
+        assertThat(SizeClasses.lengths(0, 4096)).containsExactly(4096);
+        assertThat(SizeClasses.lengths(4096, 4096)).containsExactly(4096);
     }
 
     @Test
     void aRentShouldHaveExactlyTheAskedLengthAndComeFromTheSmallestClassThatFits() {
         try (PinnedMemoryPool<byte[]> pool = pool(4096, 65536).build()) {
-            int[] lengths = PoolShape.lengths(4096, 65536);
+            int[] lengths = SizeClasses.lengths(4096, 65536);
             for (int classLength : lengths) {
                 try (PinnedBuffer<byte[]> exact = pool.rent(classLength)) {
                     assertThat(exact.length()).isEqualTo(classLength);

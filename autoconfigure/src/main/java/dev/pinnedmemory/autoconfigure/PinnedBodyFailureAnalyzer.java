@@ -14,7 +14,7 @@ import org.springframework.util.ClassUtils;
  * method, the pools there are and the fix. Does nothing where the optional {@code pinned-memory-web} module
  * is absent. Registered in {@code META-INF/spring.factories}. Stateless; thread-safe.
  */
-public final class PinnedBodyFailureAnalyzer implements FailureAnalyzer, Ordered {
+final class PinnedBodyFailureAnalyzer implements FailureAnalyzer, Ordered {
 
     private static final boolean WEB_PRESENT = ClassUtils.isPresent("dev.pinnedmemory.web.PinnedBodyParameterException",
             PinnedBodyFailureAnalyzer.class.getClassLoader());

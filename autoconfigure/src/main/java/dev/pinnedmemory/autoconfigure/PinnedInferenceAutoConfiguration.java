@@ -9,6 +9,9 @@ import dev.pinnedmemory.inference.InferenceLimits;
 import dev.pinnedmemory.inference.InferenceModel;
 import dev.pinnedmemory.inference.InferenceObserver;
 import dev.pinnedmemory.inference.InferenceServer;
+import dev.pinnedmemory.inference.SharedMemoryLimits;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
+import dev.pinnedmemory.inference.metrics.SharedMemoryMeters;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -19,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} of the Open
@@ -26,7 +30,8 @@ import org.springframework.context.annotation.Bean;
  * {@link InferenceModel} bean, one {@link InferenceServer} over every model bean, whose input tensors are
  * leases of the byte pool {@code pinned-memory.inference.pool} ({@code tensors} or the only byte pool by
  * default), held to {@code max-inputs} and {@code max-header-size}, telling every {@link InferenceObserver}
- * bean (the meters) about each request. Only wiring: the server and its rules are the library's. A server
+ * bean (the meters) about each request; and its {@link SharedMemoryRegistry} of system shared memory regions
+ * (switched off unless {@code pinned-memory.inference.shared-memory.enabled}), with its meters when Micrometer is there. Only wiring: the server and its rules are the library's. A server
  * bean of the application's own wins. Switched off by {@code pinned-memory.inference.enabled=false} (or
  * {@code pinned-memory.enabled=false}). Creates no memory itself.
  */
@@ -41,13 +46,46 @@ public final class PinnedInferenceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     InferenceServer inferenceServer(ObjectProvider<InferenceModel> models, PinnedMemoryPools pools,
-                                    PinnedInferenceProperties properties, ObjectProvider<InferenceObserver> observers) {
+                                    PinnedInferenceProperties properties, ObjectProvider<InferenceObserver> observers,
+                                    SharedMemoryRegistry sharedMemoryRegistry) {
         List<InferenceObserver> all = observers.orderedStream().toList();
         return InferenceServer.builder(tensorPool(pools, properties.getPool()))
                 .models(models.orderedStream().toList())
                 .limits(new InferenceLimits(properties.getMaxInputs(), properties.getMaxHeaderSize().toBytes()))
                 .observer(all.size() == 1 ? all.getFirst() : request -> all.forEach(observer -> observer.completed(request)))
+                .sharedMemory(sharedMemoryRegistry)
                 .build();
+    }
+
+    /**
+     * The system shared memory regions: locked by the tensor pool's backend and counted against its budget
+     * ({@code max-total-size}); {@link SharedMemoryRegistry#disabled()} unless
+     * {@code pinned-memory.inference.shared-memory.enabled}. Closed with the context: every region is unregistered
+     * and unlocked at the application's stop.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    SharedMemoryRegistry sharedMemoryRegistry(PinnedMemoryPools pools, PinnedInferenceProperties properties) {
+        PinnedInferenceProperties.SharedMemory shared = properties.getSharedMemory();
+        if (!shared.isEnabled()) {
+            return SharedMemoryRegistry.disabled();
+        }
+        PinnedMemoryPool<byte[]> pool = tensorPool(pools, properties.getPool());
+        return SharedMemoryRegistry.create(pool.backend(), pool.budget(), new SharedMemoryLimits(shared.getMaxRegions(),
+                shared.getMaxTotalSize().toBytes(), shared.getUnregisterTimeout()));
+    }
+
+    /** The shared memory meters, with Micrometer (bound by Boot's metrics support, as every {@code MeterBinder}). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"io.micrometer.core.instrument.binder.MeterBinder",
+            "dev.pinnedmemory.inference.metrics.SharedMemoryMeters"})
+    static class SharedMemoryMetrics {
+
+        @Bean
+        @ConditionalOnMissingBean
+        SharedMemoryMeters sharedMemoryMeters(SharedMemoryRegistry sharedMemoryRegistry) {
+            return new SharedMemoryMeters(sharedMemoryRegistry);
+        }
     }
 
     /** {@return the byte pool named {@code name}, or 'tensors', or the only byte pool} */

@@ -1,5 +1,7 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.time.Duration;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -44,6 +46,9 @@ public class PinnedInferenceProperties {
     private final Rest rest = new Rest();
 
     private final Grpc grpc = new Grpc();
+
+    /** Triton's system shared memory extension: co-located clients' tensors in regions of /dev/shm. */
+    private final SharedMemory sharedMemory = new SharedMemory();
 
     public boolean isEnabled() {
         return enabled;
@@ -97,6 +102,10 @@ public class PinnedInferenceProperties {
         return grpc;
     }
 
+    public SharedMemory getSharedMemory() {
+        return sharedMemory;
+    }
+
     /** The REST transport's properties. */
     public static class Rest {
 
@@ -147,6 +156,79 @@ public class PinnedInferenceProperties {
                         "Set pinned-memory.inference.grpc.max-message-size to a data size such as 512MB, or leave it unset.");
             }
             this.maxMessageSize = maxMessageSize;
+        }
+    }
+
+    /**
+     * The system shared memory extension's properties: off unless enabled, like Triton's --allow-client-shm. Every
+     * registered region is mapped, page-locked by the pools' backend and counted against pinned-memory.max-total-size.
+     */
+    public static class SharedMemory {
+
+        /**
+         * Whether clients on this machine may register system shared memory regions (/dev/shm objects) and send
+         * tensors in them. Off: the endpoints answer 403 (gRPC PERMISSION_DENIED) and the server metadata does not
+         * list system_shared_memory.
+         */
+        private boolean enabled = false;
+
+        /** Most regions registered at once; a region being unregistered counts until its requests end. */
+        private int maxRegions = 16;
+
+        /** Most bytes of all registered regions together (each is also counted against pinned-memory.max-total-size). */
+        private DataSize maxTotalSize = DataSize.ofGigabytes(1);
+
+        /**
+         * How long an unregister waits for the requests that use its region; after it, the region takes no new
+         * request and is unmapped when the last one ends.
+         */
+        private Duration unregisterTimeout = Duration.ofSeconds(30);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public int getMaxRegions() {
+            return maxRegions;
+        }
+
+        public void setMaxRegions(int maxRegions) {
+            if (maxRegions < 1) {
+                throw new InvalidPinnedMemoryPropertyException(PREFIX + ".shared-memory.max-regions", "must be at least 1",
+                        Integer.toString(maxRegions), "Set pinned-memory.inference.shared-memory.max-regions to the most "
+                        + "regions clients register at once, e.g. 16, or switch the extension off with enabled: false.");
+            }
+            this.maxRegions = maxRegions;
+        }
+
+        public DataSize getMaxTotalSize() {
+            return maxTotalSize;
+        }
+
+        public void setMaxTotalSize(DataSize maxTotalSize) {
+            if (maxTotalSize.toBytes() < 1) {
+                throw new InvalidPinnedMemoryPropertyException(PREFIX + ".shared-memory.max-total-size", "must be at least 1B",
+                        maxTotalSize.toBytes() + "B", "Set pinned-memory.inference.shared-memory.max-total-size to a data size "
+                        + "such as 1GB.");
+            }
+            this.maxTotalSize = maxTotalSize;
+        }
+
+        public Duration getUnregisterTimeout() {
+            return unregisterTimeout;
+        }
+
+        public void setUnregisterTimeout(Duration unregisterTimeout) {
+            if (unregisterTimeout.isNegative()) {
+                throw new InvalidPinnedMemoryPropertyException(PREFIX + ".shared-memory.unregister-timeout",
+                        "must be 0 or more", unregisterTimeout.toString(), "Set pinned-memory.inference.shared-memory."
+                        + "unregister-timeout to a duration such as 30s.");
+            }
+            this.unregisterTimeout = unregisterTimeout;
         }
     }
 }

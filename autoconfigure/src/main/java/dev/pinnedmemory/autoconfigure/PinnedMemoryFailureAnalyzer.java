@@ -29,7 +29,7 @@ import org.springframework.util.unit.DataSize;
  * <p>Registered in {@code META-INF/spring.factories}; ordered first so that Spring Boot's generic
  * binding analyzer does not describe our properties less precisely. Stateless; thread-safe.
  */
-public final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Ordered {
+final class PinnedMemoryFailureAnalyzer implements FailureAnalyzer, Ordered {
 
     @Override
     public @Nullable FailureAnalysis analyze(Throwable failure) {

@@ -21,14 +21,14 @@ import org.springframework.util.unit.DataSize;
  *
  * <p>Owns no memory. Used once, on the thread that refreshes the context.
  */
-public final class PinnedMemoryPoolsWarmup implements SmartInitializingSingleton {
+final class PinnedMemoryPoolsWarmup implements SmartInitializingSingleton {
 
     private static final System.Logger LOG = System.getLogger(PinnedMemoryPoolsWarmup.class.getName());
 
     private final ObjectProvider<PinnedMemoryPools> pools;
 
     /** @param pools the registry, resolved only when all singletons exist */
-    public PinnedMemoryPoolsWarmup(ObjectProvider<PinnedMemoryPools> pools) {
+    PinnedMemoryPoolsWarmup(ObjectProvider<PinnedMemoryPools> pools) {
         this.pools = pools;
     }
 

@@ -27,7 +27,7 @@ import org.springframework.boot.context.properties.bind.BindableRuntimeHintsRegi
  * downcalls of the {@code mlock} backend (a native image needs them registered as foreign
  * downcalls in its reachability metadata) and JCuda's JNI library.
  */
-public final class PinnedMemoryRuntimeHints implements RuntimeHintsRegistrar {
+final class PinnedMemoryRuntimeHints implements RuntimeHintsRegistrar {
 
     @Override
     public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {

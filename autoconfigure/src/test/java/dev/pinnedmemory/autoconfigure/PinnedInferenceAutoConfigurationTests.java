@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -14,11 +17,14 @@ import dev.pinnedmemory.inference.InferenceRequest;
 import dev.pinnedmemory.inference.InferenceResponse;
 import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.ModelMetadata;
+import dev.pinnedmemory.inference.SharedMemoryLimits;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import dev.pinnedmemory.inference.TensorMetadata;
 import dev.pinnedmemory.inference.TensorSources;
 import dev.pinnedmemory.inference.actuate.InferenceEndpoint;
 import dev.pinnedmemory.inference.actuate.InferenceHealthIndicator;
 import dev.pinnedmemory.inference.metrics.InferenceMeters;
+import dev.pinnedmemory.inference.metrics.SharedMemoryMeters;
 import dev.pinnedmemory.inference.rest.InferenceRestController;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -168,15 +174,76 @@ class PinnedInferenceAutoConfigurationTests {
     }
 
     @Test
+    void runByDefaultShouldSwitchTheSharedMemoryExtensionOff() {
+        runner.withUserConfiguration(Models.class).run(context -> {
+            SharedMemoryRegistry regions = context.getBean(SharedMemoryRegistry.class);
+            assertThat(regions.isEnabled()).isFalse();
+            assertThat(context.getBean(InferenceServer.class).sharedMemory()).isSameAs(regions);
+            assertThat(context.getBean(InferenceServer.class).metadata().extensions()).containsExactly("binary_tensor_data");
+        });
+    }
+
+    @Test
+    void runWithSharedMemoryEnabledShouldLockRegionsWithThePoolsBackendCountThemOnItsBudgetAndUnregisterThemAtStop()
+            throws IOException {
+        Path object = Path.of("/dev/shm", "pinned-memory-autoconfigure-" + ProcessHandle.current().pid());
+        Files.write(object, new byte[64 * 1024]);
+        try {
+            SharedMemoryRegistry[] seen = new SharedMemoryRegistry[1];
+            runner.withUserConfiguration(Models.class, Registry.class)
+                    .withPropertyValues("pinned-memory.max-total-size=1MB", "pinned-memory.inference.shared-memory.enabled=true",
+                            "pinned-memory.inference.shared-memory.max-regions=2",
+                            "pinned-memory.inference.shared-memory.max-total-size=64KB",
+                            "pinned-memory.inference.shared-memory.unregister-timeout=5s")
+                    .run(context -> {
+                        SharedMemoryRegistry regions = context.getBean(SharedMemoryRegistry.class);
+                        seen[0] = regions;
+                        assertThat(regions.isEnabled()).isTrue();
+                        assertThat(regions.backendName()).isEqualTo("mlock");
+                        assertThat(regions.limits()).isEqualTo(new SharedMemoryLimits(2, 64 * 1024, Duration.ofSeconds(5)));
+                        assertThat(context.getBean(InferenceServer.class).metadata().extensions())
+                                .containsExactly("binary_tensor_data", "system_shared_memory");
+                        InferenceServer server = context.getBean(InferenceServer.class);
+                        long used = server.pool().budget().usedBytes();
+
+                        regions.register("input0", "/" + object.getFileName(), 0, 32 * 1024);
+
+                        assertThat(server.pool().budget().usedBytes() - used).as("counted on the pools' budget").isEqualTo(32 * 1024);
+                        MeterRegistry meters = context.getBean(MeterRegistry.class);
+                        context.getBean(SharedMemoryMeters.class).bindTo(meters);
+                        assertThat(meters.get(SharedMemoryMeters.BYTES).gauge().value()).isEqualTo(32 * 1024);
+                        assertThat(meters.get(SharedMemoryMeters.REGISTRATIONS).tag("result", "registered").functionCounter()
+                                .count()).isOne();
+                    });
+            assertThat(seen[0].heldRegionCount()).as("unregistered when the context closed").isZero();
+        } finally {
+            Files.deleteIfExists(object);
+        }
+    }
+
+    @Test
+    void runWithAnInvalidSharedMemoryLimitShouldFailNamingItsRule() {
+        runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.shared-memory.max-regions=0")
+                .run(context -> assertThat(new PinnedMemoryFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                        .contains("'pinned-memory.inference.shared-memory.max-regions' must be at least 1 but was 0"));
+        runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.shared-memory.unregister-timeout=-1s")
+                .run(context -> assertThat(new PinnedMemoryFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                        .contains("'pinned-memory.inference.shared-memory.unregister-timeout' must be 0 or more but was PT-1S"));
+    }
+
+    @Test
     void theConfigurationMetadataShouldDescribeEveryInferenceProperty() throws IOException {
         try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
             String metadata = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             for (String property : List.of("pinned-memory.inference.enabled", "pinned-memory.inference.pool",
                     "pinned-memory.inference.max-inputs", "pinned-memory.inference.max-header-size",
-                    "pinned-memory.inference.rest.enabled")) {
+                    "pinned-memory.inference.rest.enabled", "pinned-memory.inference.shared-memory.enabled",
+                    "pinned-memory.inference.shared-memory.max-regions", "pinned-memory.inference.shared-memory.max-total-size",
+                    "pinned-memory.inference.shared-memory.unregister-timeout")) {
                 assertThat(metadata).as(property).contains("\"name\": \"" + property + "\"");
             }
-            assertThat(metadata).contains("Most inputs one request may declare.").contains("\"defaultValue\": \"64MB\"");
+            assertThat(metadata).contains("Most inputs one request may declare.").contains("\"defaultValue\": \"64MB\"")
+                    .contains("Whether clients on this machine may register system shared memory regions");
         }
     }
 

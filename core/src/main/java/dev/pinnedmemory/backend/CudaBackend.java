@@ -87,4 +87,10 @@ final class CudaBackend implements PageLockingBackend {
         segment.fill((byte) 0);
         return segment;
     }
+
+    /** Registers the pages that hold {@code segment} with {@code cudaHostRegister}, as {@code cuda-register} does. */
+    @Override
+    public PageLock lock(MemorySegment segment) {
+        return CudaRegisterBackend.lockRegistered(host, segment, pageSize);
+    }
 }

@@ -64,6 +64,41 @@ final class CudaRegisterBackend implements PageLockingBackend {
         return allocateRegistered(host, bytes, arena, node, pageSize);
     }
 
+    /** Registers the pages that hold {@code segment} with {@code cudaHostRegister}, as {@link #lockRegistered} says. */
+    @Override
+    public PageLock lock(MemorySegment segment) {
+        return lockRegistered(host, segment, pageSize);
+    }
+
+    /**
+     * Registers the pages that hold {@code segment}, memory the caller mapped, with
+     * {@code cudaHostRegister(cudaHostRegisterPortable)}, which pins them (faulting in any that are
+     * not resident) and lets every context of the process copy from them by DMA; the lock's close
+     * unregisters them in the context that was current at registration. Unlike
+     * {@link #allocateRegistered}, nothing is pre-touched: touching writes, and these pages hold the
+     * caller's data.
+     *
+     * @throws BackendException naming {@code cudaHostRegister} and the CUDA error; nothing stays registered
+     */
+    static PageLock lockRegistered(CudaHost host, MemorySegment segment, long pageSize) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("segment: heap memory (expected: native memory, which has an address to lock)");
+        }
+        if (segment.byteSize() == 0) {
+            return PageLock.of("cudaHostRegister", 0, () -> { });
+        }
+        long start = segment.address() / pageSize * pageSize;
+        long length = AnonymousMappings.roundUp(segment.address() + segment.byteSize(), pageSize) - start;
+        CudaHost.Pinned registration = host.hostRegister(start, length);
+        return PageLock.of("cudaHostRegister", segment.byteSize(), () -> {
+            int code = host.hostUnregister(registration);
+            if (code != 0) {
+                throw new BackendException("cudaHostUnregister of " + Sizes.bytes(length) + " on device "
+                        + registration.device() + " failed: " + host.errorName(code), length);
+            }
+        });
+    }
+
     /**
      * Maps {@code bytes} (on {@code node}, or anywhere for -1), touches and registers them, and ties
      * the unregistration and unmapping to {@code arena}.

@@ -70,4 +70,29 @@ public interface PageLockingBackend {
     default boolean releasesMemoryOnDecommit() {
         return false;
     }
+
+    /**
+     * Page-locks memory that this backend did not allocate (a file the caller mapped, another
+     * process's shared memory) the way it locks its own: {@code mlock} locks the pages (and so
+     * faults them in); {@code cuda} and {@code cuda-register} register them with the CUDA driver
+     * ({@code cudaHostRegister} with {@code cudaHostRegisterPortable}), which pins them and lets a
+     * GPU copy from them by DMA. Their contents are left as they are. {@code unlocked}, and a backend
+     * written by users that does not override this (the default), lock nothing and say so
+     * ({@link PageLock#pageLocked()} is false).
+     *
+     * <p>Whole pages are locked: those that hold {@code segment}'s bytes; they must be mapped (any
+     * mapping's are, being whole pages) and stay mapped until the lock is closed.
+     *
+     * @param segment native memory; the caller keeps owning it
+     * @return the lock: closing it unlocks the pages ({@code munlock}, {@code cudaHostUnregister}) exactly once
+     * @throws BackendException when the operating system or driver refuses, naming the call, the size
+     *     and the reason; nothing stays locked then
+     * @throws IllegalArgumentException for a segment of heap memory
+     */
+    default PageLock lock(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("segment: heap memory (expected: native memory, which has an address to lock)");
+        }
+        return PageLock.none(segment.byteSize());
+    }
 }

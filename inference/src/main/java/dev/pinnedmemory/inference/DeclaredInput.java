@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * An input a request has declared and the rules have accepted: its name and datatype are the model's,
  * its shape fits the model's, its byte size (when the transport knew it) is what the shape needs and fits
- * the pool. Its bytes arrive later, through {@link InferenceCall#receive} or {@link InferenceCall#attach}.
+ * the pool. Its bytes arrive later, through {@link InferenceCall#receive} or {@link InferenceCall#attach}; or
+ * they are in a registered shared memory region ({@link #inSharedMemory()}), attached when it was declared.
  *
  * <p>Made only by {@link InferenceCall#declareInput}; immutable; thread-safe.
  */
@@ -21,9 +22,10 @@ public final class DeclaredInput {
     private final long elementCount;
     private final long byteSize;
     private final Map<String, Object> parameters;
+    private final boolean sharedMemory;
 
     DeclaredInput(int index, String name, Datatype type, long[] shape, long elementCount, long byteSize,
-                  Map<String, Object> parameters) {
+                  Map<String, Object> parameters, boolean sharedMemory) {
         this.index = index;
         this.name = name;
         this.type = type;
@@ -31,6 +33,7 @@ public final class DeclaredInput {
         this.elementCount = elementCount;
         this.byteSize = byteSize;
         this.parameters = Map.copyOf(parameters);
+        this.sharedMemory = sharedMemory;
     }
 
     /** {@return the position of this input among the request's inputs, from 0} */
@@ -64,6 +67,14 @@ public final class DeclaredInput {
      */
     public long byteSize() {
         return byteSize;
+    }
+
+    /**
+     * {@return whether the input's bytes are in a registered shared memory region (its parameters name one): they
+     * were attached when it was declared, and the transport reads no data of it}
+     */
+    public boolean inSharedMemory() {
+        return sharedMemory;
     }
 
     /** {@return the input's parameters by name (REST: {@code binary_data_size}, ...)} */

@@ -28,9 +28,11 @@ import org.jspecify.annotations.Nullable;
  *     against the model's metadata and the pool before anything is rented;</li>
  * <li>{@link #receive} for each input: its lease is rented (waiting up to the pool's {@code max-wait}) and
  *     filled from a {@link TensorSource}, then checked; or {@link #attach} for bytes that are already in
- *     memory the request may use (a shared memory region);</li>
+ *     memory the request may use. An input whose parameters name a registered shared memory region is
+ *     attached to a view of it when it is declared ({@link DeclaredInput#inSharedMemory()}): no lease, no copy;</li>
  * <li>{@link #infer}: every input of the model must be there; the model runs; its outputs are checked and
- *     returned in the order to write them;</li>
+ *     returned in the order to write them; an output requested in a shared memory region is there already
+ *     ({@link ResponseOutput#inSharedMemory()});</li>
  * <li>{@link #close}, after the response was written or when anything failed (also for a transport's own
  *     failure, reported first with {@link #fail}): every lease ends, once, and the observer learns the
  *     outcome.</li>
@@ -38,8 +40,9 @@ import org.jspecify.annotations.Nullable;
  * Every refusal is an {@link InferenceException} naming the tensor, the sizes and the limit; after one, the
  * transport answers it and closes the call.
  *
- * <p>Ownership: the call owns every lease it rented, every lease of the model's response and every hold
- * it was given, until {@link #close}. Inputs' and outputs' segments are valid until then.
+ * <p>Ownership: the call owns every lease it rented, every lease of the model's response, every hold it was
+ * given and its hold on every shared memory region its tensors name (an unregister waits for it), until
+ * {@link #close}. Inputs' and outputs' segments are valid until then.
  *
  * <p>Thread-safety: one thread drives a call. {@link #close} and {@link #fail} may come from any thread
  * (a cancellation): a close while another thread is inside {@code receive} or {@code infer} ends the
@@ -59,6 +62,10 @@ public final class InferenceCall implements AutoCloseable {
     private final Map<String, InferenceTensor> received = new LinkedHashMap<>();
     private final Map<String, RequestedOutput> requested = new LinkedHashMap<>();
     private final Map<String, Object> parameters = new LinkedHashMap<>();
+    /** The shared memory each output was requested in, by output name. */
+    private final Map<String, SharedMemoryRegistry.Use> outputMemory = new LinkedHashMap<>();
+    /** Every region the request's tensors use, for the message of a fault. */
+    private final List<SharedMemoryRegistry.Use> regionUses = new ArrayList<>();
     private final ReentrantLock active = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -131,8 +138,12 @@ public final class InferenceCall implements AutoCloseable {
 
     /**
      * Asks for one of the model's outputs, with its parameters. Without any, the response has all outputs.
+     * Parameters naming a shared memory region ({@code shared_memory_region}, {@code shared_memory_offset},
+     * {@code shared_memory_byte_size}) ask for the output there: the region is checked and held at once.
      *
-     * @throws InferenceException {@code INVALID_ARGUMENT} for an output the model does not have, or one asked twice
+     * @throws InferenceException {@code INVALID_ARGUMENT} for an output the model does not have, one asked twice,
+     *     or shared memory parameters that name no registered region or lie outside it; {@code FORBIDDEN} for
+     *     shared memory when the extension is off
      */
     public RequestedOutput requestOutput(String name, Map<String, Object> parameters) {
         Objects.requireNonNull(name, "name");
@@ -143,6 +154,17 @@ public final class InferenceCall implements AutoCloseable {
         RequestedOutput output = new RequestedOutput(name, parameters);
         if (requested.putIfAbsent(name, output) != null) {
             throw refused(InferenceException.invalid("output '" + name + "' is requested twice"));
+        }
+        try {
+            SharedMemoryReference reference = SharedMemoryReference.parse(output.parameters(), "output '" + name + "'");
+            if (reference != null) {
+                SharedMemoryRegistry.Use use = server.sharedMemory().use(reference, "output '" + name + "'");
+                leases.add(use.hold());
+                regionUses.add(use);
+                outputMemory.put(name, use);
+            }
+        } catch (InferenceException e) {
+            throw refused(e);
         }
         return output;
     }
@@ -157,12 +179,17 @@ public final class InferenceCall implements AutoCloseable {
      * the model has and no other input has, the model's datatype, a shape that fits the model's ({@code -1}
      * takes any size) and whose element and byte counts fit a long, and, when {@code byteSize} is known,
      * exactly the bytes the shape needs (for {@code BYTES}, at least the 4-byte lengths) and at most the
-     * pool's largest buffer.
+     * pool's largest buffer. When {@code parameters} name a shared memory region, the input's bytes are the
+     * {@code shared_memory_byte_size} bytes at {@code shared_memory_offset} of it: they must be exactly what the
+     * shape needs (the pool's limit does not apply: nothing is rented), and the input is attached to a view of
+     * them at once ({@link DeclaredInput#inSharedMemory()}).
      *
      * @param byteSize the bytes the transport will deliver (REST: {@code binary_data_size}; gRPC: the raw
-     *     contents' length), or {@link DeclaredInput#UNKNOWN_SIZE} when it can only tell after reading
+     *     contents' length), or {@link DeclaredInput#UNKNOWN_SIZE} when it can only tell after reading (or, for
+     *     an input in shared memory, delivers none)
      * @throws InferenceException {@code INVALID_ARGUMENT} or {@code TENSOR_TOO_LARGE}, naming the input,
-     *     the sizes and the limit
+     *     the sizes and the limit (and the region, offset and size of an input in shared memory);
+     *     {@code FORBIDDEN} for shared memory when the extension is off
      */
     public DeclaredInput declareInput(String name, String datatype, long[] shape, Map<String, Object> parameters,
                                       long byteSize) {
@@ -211,14 +238,49 @@ public final class InferenceCall implements AutoCloseable {
             throw refused(InferenceException.invalid("input '" + name + "': shape " + Shapes.describe(dimensions)
                     + " has more elements or bytes than a long counts"));
         }
+        SharedMemoryReference reference;
+        try {
+            reference = SharedMemoryReference.parse(parameters, "input '" + name + "'");
+        } catch (InferenceException e) {
+            throw refused(e);
+        }
+        if (reference != null) {
+            return declareInSharedMemory(new DeclaredInput(declared.size(), name, type, dimensions, elements,
+                    reference.byteSize(), parameters, true), reference, byteSize, needed);
+        }
         DeclaredInput input = new DeclaredInput(declared.size(), name, type, dimensions, elements,
-                type.isVariableSize() ? byteSize : needed, parameters);
+                type.isVariableSize() ? byteSize : needed, parameters, false);
         if (byteSize != DeclaredInput.UNKNOWN_SIZE) {
             checkSize(input, byteSize);
         } else if (!type.isVariableSize()) {
             checkSize(input, needed);
         }
         declared.put(name, input);
+        return input;
+    }
+
+    private DeclaredInput declareInSharedMemory(DeclaredInput input, SharedMemoryReference reference, long transportBytes,
+                                                long needed) {
+        if (transportBytes != DeclaredInput.UNKNOWN_SIZE) {
+            throw refused(InferenceException.invalid(input.describe() + ": names shared memory " + reference.describe()
+                    + " and carries " + transportBytes + " bytes of data too (expected: one or the other)"));
+        }
+        Datatype type = input.type();
+        if (type.isVariableSize() ? reference.byteSize() < input.elementCount() * Integer.BYTES : reference.byteSize() != needed) {
+            throw refused(InferenceException.invalid(input.describe() + ": " + reference.describe() + " holds "
+                    + reference.byteSize() + " bytes, but " + input.elementCount() + " elements of " + type
+                    + (type.isVariableSize() ? " take at least " + input.elementCount() * Integer.BYTES + " (a 4-byte length each)"
+                    : " are " + needed + " bytes (" + type.byteSize() + " each)")));
+        }
+        declared.put(input.name(), input);
+        SharedMemoryRegistry.Use use;
+        try {
+            use = server.sharedMemory().use(reference, input.describe());
+        } catch (InferenceException e) {
+            throw refused(e);
+        }
+        regionUses.add(use);
+        attach(input, use.view(), use.hold());
         return input;
     }
 
@@ -284,7 +346,7 @@ public final class InferenceCall implements AutoCloseable {
                     throw refused(InferenceException.invalid(input.describe() + ": " + problem));
                 }
             }
-            received.put(input.name(), new Tensor(input.name(), input.type(), input.dimensions(), data));
+            received.put(input.name(), new SegmentTensor(input.name(), input.type(), input.dimensions(), data));
             bytesIn += byteSize;
         } finally {
             exit();
@@ -311,7 +373,7 @@ public final class InferenceCall implements AutoCloseable {
             if (problem != null) {
                 throw refused(InferenceException.invalid(input.describe() + ": " + problem));
             }
-            received.put(input.name(), new Tensor(input.name(), input.type(), input.dimensions(), view));
+            received.put(input.name(), new SegmentTensor(input.name(), input.type(), input.dimensions(), view));
             bytesIn += view.byteSize();
         } finally {
             exit();
@@ -349,10 +411,21 @@ public final class InferenceCall implements AutoCloseable {
             for (String name : declared.keySet()) {
                 inputs.add(received.get(name));
             }
+            Map<String, MemorySegment> memory = new LinkedHashMap<>();
+            outputMemory.forEach((name, use) -> memory.put(name, use.view()));
             InferenceRequest request = new InferenceRequest(model.name(), version, id, inputs, parameters,
-                    List.copyOf(requested.keySet()));
-            InferenceResponse response = run(request);
-            List<ResponseOutput> chosen = choose(response);
+                    List.copyOf(requested.keySet()), memory);
+            InferenceResponse response;
+            List<ResponseOutput> chosen;
+            try {
+                response = run(request);
+                chosen = choose(response);
+            } catch (InternalError e) {
+                if (regionUses.isEmpty()) {
+                    throw e;
+                }
+                throw refused(faulted(e));
+            }
             this.responseParameters = response.parameters();
             this.outputs = chosen;
             return chosen;
@@ -465,7 +538,41 @@ public final class InferenceCall implements AutoCloseable {
                     + "': the lease of output '" + output.name() + "' was closed before the response was written"));
         }
         bytesOut += data.byteSize();
-        return new ResponseOutput(output.name(), output.type(), output.dimensions(), data, parameters);
+        SharedMemoryRegistry.Use target = outputMemory.get(output.name());
+        if (target == null) {
+            return new ResponseOutput(output.name(), output.type(), output.dimensions(), data, parameters);
+        }
+        long bytes = data.byteSize();
+        SharedMemoryReference reference = target.reference();
+        if (bytes > reference.byteSize()) {
+            throw refused(InferenceException.invalid("output '" + output.name() + "' (" + output.type() + ", shape "
+                    + Shapes.describe(output.dimensions()) + ") is " + bytes + " bytes, more than the " + reference.byteSize()
+                    + " bytes offered in shared memory " + reference.describe()));
+        }
+        MemorySegment into = target.view().asSlice(0, bytes);
+        if (!data.isNative() || data.address() != into.address()) {
+            // The model answered in memory of its own: the one copy, into the client's region.
+            MemorySegment.copy(data, 0, into, 0, bytes);
+            server.sharedMemory().copied(target, bytes);
+        }
+        Map<String, Object> written = new LinkedHashMap<>();
+        written.put(SharedMemoryRegistry.REGION, reference.region());
+        written.put(SharedMemoryRegistry.OFFSET, reference.offset());
+        written.put(SharedMemoryRegistry.BYTE_SIZE, bytes);
+        return new ResponseOutput(output.name(), output.type(), output.dimensions(), into, java.util.Collections.unmodifiableMap(written));
+    }
+
+    /** {@return the refusal for a fault in a memory access while the request used shared memory: a region that shrank, if one did} */
+    private InferenceException faulted(InternalError fault) {
+        for (SharedMemoryRegistry.Use use : regionUses) {
+            String shrank = use.region().shrank();
+            if (shrank != null) {
+                return new InferenceException(InferenceException.Reason.INVALID_ARGUMENT, "shared memory region '"
+                        + use.region().name() + "' changed while model '" + model.name() + "' used it: " + shrank, fault);
+            }
+        }
+        return new InferenceException(InferenceException.Reason.MODEL_FAILED, "model '" + model.name() + "' failed: "
+                + fault.getMessage(), fault);
     }
 
     private PinnedBuffer<byte[]> rent(DeclaredInput input, long byteSize) {

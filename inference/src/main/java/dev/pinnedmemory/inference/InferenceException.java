@@ -30,6 +30,8 @@ public final class InferenceException extends RuntimeException {
         MODEL_NOT_READY(503, "UNAVAILABLE"),
         /** Not allowed here (a switched-off extension). */
         FORBIDDEN(403, "PERMISSION_DENIED"),
+        /** Over a configured limit that is no tensor's size (the shared memory regions or bytes registered). */
+        LIMIT_EXCEEDED(400, "RESOURCE_EXHAUSTED"),
         /** The model failed, or answered what the protocol cannot send; its message goes to the client, its stack trace to the log. */
         MODEL_FAILED(500, "INTERNAL");
 

@@ -1,5 +1,6 @@
 package dev.pinnedmemory.inference;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +27,10 @@ public final class InferenceRequest {
     private final Map<String, InferenceTensor> byName;
     private final Map<String, Object> parameters;
     private final List<String> requestedOutputs;
+    private final Map<String, MemorySegment> outputMemory;
 
     InferenceRequest(String modelName, @Nullable String modelVersion, @Nullable String id, List<InferenceTensor> inputs,
-                     Map<String, Object> parameters, List<String> requestedOutputs) {
+                     Map<String, Object> parameters, List<String> requestedOutputs, Map<String, MemorySegment> outputMemory) {
         this.modelName = modelName;
         this.modelVersion = modelVersion;
         this.id = id;
@@ -42,6 +44,7 @@ public final class InferenceRequest {
         this.byName = Collections.unmodifiableMap(named);
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.requestedOutputs = List.copyOf(requestedOutputs);
+        this.outputMemory = Map.copyOf(outputMemory);
     }
 
     /**
@@ -52,7 +55,7 @@ public final class InferenceRequest {
      */
     public static InferenceRequest of(String modelName, List<? extends InferenceTensor> inputs) {
         return new InferenceRequest(Objects.requireNonNull(modelName, "modelName"), null, null, List.copyOf(inputs),
-                Map.of(), List.of());
+                Map.of(), List.of(), Map.of());
     }
 
     /** {@return the model's name, as in the URL} */
@@ -99,6 +102,17 @@ public final class InferenceRequest {
     /** {@return the names of the outputs the client asked for, in its order; empty: all} */
     public List<String> requestedOutputs() {
         return requestedOutputs;
+    }
+
+    /**
+     * {@return where the client asked to receive output {@code name}: a view of its shared memory region, the
+     * {@code shared_memory_byte_size} bytes it offered; or null when the output goes back in the response}
+     * A model that writes the output there and answers with that memory ({@code output(name, datatype, shape,
+     * outputMemory(name).asSlice(0, bytes))}) makes it travel with no copy at all; an output answered in other
+     * memory is copied there after {@code infer} returns. Valid until the response has been written, as inputs are.
+     */
+    public @Nullable MemorySegment outputMemory(String name) {
+        return outputMemory.get(name);
     }
 
     @Override

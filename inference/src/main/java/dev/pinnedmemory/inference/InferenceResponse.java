@@ -169,7 +169,7 @@ public final class InferenceResponse implements AutoCloseable {
          */
         public Builder output(String name, String datatype, long[] shape, MemorySegment data) {
             Objects.requireNonNull(data, "data");
-            Tensor checked = checkedHeader(name, datatype, shape, data);
+            SegmentTensor checked = checkedHeader(name, datatype, shape, data);
             outputs.add(new Output(name, checked.type(), checked.dimensions(), data, null));
             return this;
         }
@@ -198,7 +198,7 @@ public final class InferenceResponse implements AutoCloseable {
                             + Math.max(elements, 0) + (type.isVariableSize() ? " whole BYTES elements"
                             : " elements of " + type.byteSize() + " bytes"));
                 }
-                Tensor checked = checkedHeader(name, datatype, shape, segment.asSlice(0, used));
+                SegmentTensor checked = checkedHeader(name, datatype, shape, segment.asSlice(0, used));
                 outputs.add(new Output(name, checked.type(), checked.dimensions(), checked.data(), lease));
                 return this;
             } catch (RuntimeException e) {
@@ -225,7 +225,7 @@ public final class InferenceResponse implements AutoCloseable {
             return new InferenceResponse(outputs, parameters, leases);
         }
 
-        private Tensor checkedHeader(String name, String datatype, long[] shape, MemorySegment data) {
+        private SegmentTensor checkedHeader(String name, String datatype, long[] shape, MemorySegment data) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(shape, "shape");
             for (Output output : outputs) {
@@ -237,7 +237,7 @@ public final class InferenceResponse implements AutoCloseable {
                 throw new IllegalArgumentException("output '" + name + "': " + shape.length + " dimensions (expected: at most "
                         + Shapes.MAX_RANK + ")");
             }
-            return Tensor.checked(name, Datatype.parse(datatype), shape.clone(), data);
+            return SegmentTensor.checked(name, Datatype.parse(datatype), shape.clone(), data);
         }
     }
 }

@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * The Open Inference Protocol's rules, once, for every transport: the models by name and version, server
  * and model metadata, health, the repository index, and {@link #open} for an inference request, whose
  * {@link InferenceCall} checks the inputs against the model's metadata, rents their leases from the pool,
- * runs the model with meters and describes its outputs. The REST endpoints
- * ({@code dev.pinnedmemory.inference.rest}) are one transport over it; gRPC and shared memory are others.
+ * runs the model with meters and describes its outputs; and the system shared memory regions clients registered
+ * ({@link #sharedMemory()}), which tensors may name instead of carrying their bytes. The REST endpoints
+ * ({@code dev.pinnedmemory.inference.rest}) are one transport over it; gRPC is another.
  *
  * {@snippet :
  * InferenceServer server = InferenceServer.builder(tensorPool)     // a PinnedMemoryPool<byte[]>
@@ -28,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  *         .build();
  * }
  *
- * <p>Ownership: the server refers to the pool and the models; whoever made them (the application context)
- * owns and closes them. Every lease the server rents belongs to one request and ends with it.
+ * <p>Ownership: the server refers to the pool, the models and the shared memory registry; whoever made them
+ * (the application context) owns and closes them. Every lease the server rents belongs to one request and ends with it.
  *
  * <p>Thread-safe: immutable after {@link Builder#build()}; requests run concurrently.
  */
@@ -43,13 +44,19 @@ public final class InferenceServer {
     private final InferenceLimits limits;
     private final InferenceObserver observer;
     private final ServerMetadata metadata;
+    private final SharedMemoryRegistry sharedMemory;
 
     private InferenceServer(Builder builder) {
         this.models = new ModelRegistry(builder.models);
         this.pool = builder.pool;
         this.limits = builder.limits;
         this.observer = builder.observer;
-        this.metadata = new ServerMetadata(builder.name, builder.version, List.copyOf(builder.extensions));
+        this.sharedMemory = builder.sharedMemory;
+        Set<String> extensions = new LinkedHashSet<>(builder.extensions);
+        if (sharedMemory.isEnabled()) {
+            extensions.add(SharedMemoryRegistry.EXTENSION);
+        }
+        this.metadata = new ServerMetadata(builder.name, builder.version, List.copyOf(extensions));
     }
 
     /**
@@ -168,6 +175,11 @@ public final class InferenceServer {
         return limits;
     }
 
+    /** {@return the system shared memory regions clients registered; {@link SharedMemoryRegistry#disabled()} unless the builder was given one} */
+    public SharedMemoryRegistry sharedMemory() {
+        return sharedMemory;
+    }
+
     InferenceObserver observer() {
         return observer;
     }
@@ -202,6 +214,7 @@ public final class InferenceServer {
         private final List<InferenceModel> models = new ArrayList<>();
         private InferenceLimits limits = InferenceLimits.DEFAULTS;
         private InferenceObserver observer = InferenceObserver.NONE;
+        private SharedMemoryRegistry sharedMemory = SharedMemoryRegistry.disabled();
         private String name = "pinned-memory";
         private String version = libraryVersion();
         private final Set<String> extensions = new LinkedHashSet<>(List.of(BINARY_TENSOR_DATA));
@@ -231,6 +244,16 @@ public final class InferenceServer {
         /** Sets who is told about each finished request (default: nobody). */
         public Builder observer(InferenceObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /**
+         * Sets the registry of system shared memory regions (default {@link SharedMemoryRegistry#disabled()}); an
+         * enabled one adds {@value SharedMemoryRegistry#EXTENSION} to the server metadata's extensions. The caller
+         * keeps owning it, and closes it after the server's last request.
+         */
+        public Builder sharedMemory(SharedMemoryRegistry sharedMemory) {
+            this.sharedMemory = Objects.requireNonNull(sharedMemory, "sharedMemory");
             return this;
         }
 

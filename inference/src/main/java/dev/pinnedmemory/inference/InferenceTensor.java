@@ -37,6 +37,6 @@ public interface InferenceTensor {
      *     shape has), or for an unknown datatype or a negative dimension
      */
     static InferenceTensor of(String name, String datatype, long[] shape, MemorySegment data) {
-        return Tensor.checked(name, Datatype.parse(datatype), shape.clone(), data);
+        return SegmentTensor.checked(name, Datatype.parse(datatype), shape.clone(), data);
     }
 }

@@ -198,6 +198,28 @@ public final class TensorSink {
         }
     }
 
+    /**
+     * Appends {@code count} single-precision numbers from {@code values}, as {@link #appendFloat} appends each:
+     * to {@code FP32} in one copy.
+     *
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code count} are not a range of {@code values}
+     */
+    public void appendFloats(float[] values, int offset, int count) {
+        java.util.Objects.checkFromIndexSize(offset, count, values.length);
+        if (type != Datatype.FP32) {
+            for (int i = offset; i < offset + count; i++) {
+                appendFloat(values[i]);
+            }
+            return;
+        }
+        if (count > input.elementCount() - elements) {
+            throw tooMany();
+        }
+        MemorySegment.copy(values, offset, target, FLOAT, position, count);
+        position += (long) count * Float.BYTES;
+        elements += count;
+    }
+
     /** Appends a {@code BYTES} element: its 4-byte little-endian length, then the bytes. */
     public void appendBytes(byte[] bytes) {
         appendBytes(MemorySegment.ofArray(bytes));

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Byte pools for the tests (mlock: this machine grants it), and the books every test checks at its end. */
 public final class TestPools {
 
-    static final PageLockingBackend MLOCK = PageLockingBackends.select(BackendKind.MLOCK, true).backend();
+    public static final PageLockingBackend MLOCK = PageLockingBackends.select(BackendKind.MLOCK, true).backend();
 
     private TestPools() {
     }

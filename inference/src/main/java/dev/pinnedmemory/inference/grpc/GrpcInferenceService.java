@@ -18,7 +18,9 @@ import io.grpc.stub.StreamObserver;
  * {@code grpc_predict_v2.proto} (and Triton's {@code grpc_service.proto}) define it, with
  * {@code ServerLive}, {@code ServerReady}, {@code ModelReady}, {@code ServerMetadata}, {@code ModelMetadata}
  * and {@code ModelInfer}, serving the models of an {@link InferenceServer} under the same rules as its REST
- * endpoints. Bind it to any grpc-java server; with the Spring Boot starter it is a bean that Spring gRPC
+ * endpoints; and Triton's {@code SystemSharedMemoryRegister}, {@code SystemSharedMemoryUnregister} and
+ * {@code SystemSharedMemoryStatus} over the server's shared memory registry ({@code PERMISSION_DENIED} while it
+ * is switched off), with the messages and field numbers of Triton's {@code grpc_service.proto}. Bind it to any grpc-java server; with the Spring Boot starter it is a bean that Spring gRPC
  * serves.
  *
  * {@snippet :
@@ -118,6 +120,29 @@ public final class GrpcInferenceService implements BindableService {
                         (request, responses) -> answer(responses, () -> ProtocolMessages.modelMetadata(
                                 server.modelMetadata(checked(request).name(), request.version())))))
                 .addMethod(method("ModelInfer", inferRequests), new ModelInferHandler())
+                .addMethod(method("SystemSharedMemoryStatus", ProtocolMessages.REGION_REQUEST), ServerCalls.asyncUnaryCall(
+                        (request, responses) -> answer(responses, () -> {
+                            requireSharedMemory();
+                            return ProtocolMessages.regionStatus(server.sharedMemory().status(checked(request).name()));
+                        })))
+                .addMethod(method("SystemSharedMemoryRegister", ProtocolMessages.REGION_REQUEST), ServerCalls.asyncUnaryCall(
+                        (request, responses) -> answer(responses, () -> {
+                            requireSharedMemory();
+                            ProtocolMessages.RegionRequest region = checked(request);
+                            server.sharedMemory().register(region.name(), region.key(), region.offset(), region.byteSize());
+                            return ProtocolMessages.empty();
+                        })))
+                .addMethod(method("SystemSharedMemoryUnregister", ProtocolMessages.REGION_REQUEST), ServerCalls.asyncUnaryCall(
+                        (request, responses) -> answer(responses, () -> {
+                            requireSharedMemory();
+                            String name = checked(request).name();
+                            if (name.isEmpty()) {
+                                server.sharedMemory().unregisterAll();
+                            } else {
+                                server.sharedMemory().unregister(name);
+                            }
+                            return ProtocolMessages.empty();
+                        })))
                 .build();
     }
 
@@ -140,6 +165,20 @@ public final class GrpcInferenceService implements BindableService {
             throw request.problem();
         }
         return request;
+    }
+
+    private static ProtocolMessages.RegionRequest checked(ProtocolMessages.RegionRequest request) {
+        if (request.problem() != null) {
+            throw request.problem();
+        }
+        return request;
+    }
+
+    /** Refuses with {@code PERMISSION_DENIED} while the extension is off, before the request's bytes are looked at. */
+    private void requireSharedMemory() {
+        if (!server.sharedMemory().isEnabled()) {
+            server.sharedMemory().status(null);   // throws FORBIDDEN, naming the property
+        }
     }
 
     private static void answer(StreamObserver<InputStream> responses, Supplier<InputStream> response) {

@@ -18,6 +18,7 @@ import dev.pinnedmemory.inference.InferenceCall;
 import dev.pinnedmemory.inference.InferenceException;
 import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.ModelMetadata;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import dev.pinnedmemory.inference.TensorSink;
 import io.grpc.Context;
 import io.grpc.KnownLength;
@@ -55,6 +56,10 @@ import org.jspecify.annotations.Nullable;
  * byte of it is read, and so is a tensor larger than the pool's largest buffer; names and parameters share
  * {@code max-header-size}; at most {@code max-inputs} inputs and raw parts, {@value #MAX_ENTRIES}
  * parameters per map, requested outputs and {@code contents} fields per input, 64 dimensions.
+ *
+ * <p>Inputs whose parameters name a shared memory region carry no bytes in the message: they are attached to
+ * their region when declared, and {@code raw_input_contents} hold the other inputs' bytes, in their order (as
+ * Triton reads them).
  *
  * <p>Errors are never thrown: {@link #read} answers a {@link ParsedInferRequest} that is either ready or
  * refused with the status of an {@link InferenceException} (and every lease rented for it already ended).
@@ -348,19 +353,35 @@ final class ModelInferRequestReader {
             call.requestOutput(output.name(), output.parameters());
         }
         boolean raw = !header.raw.isEmpty();
-        if (raw && header.raw.size() != header.inputs.size()) {
-            throw invalid(MESSAGE + ": " + header.raw.size() + " raw_input_contents for " + header.inputs.size()
-                    + " inputs (expected: one for each input, in the order of the inputs)");
+        int carried = 0;
+        for (InputHeader input : header.inputs) {
+            if (!SharedMemoryRegistry.refersToRegion(input.parameters)) {
+                carried++;
+            }
+        }
+        if (raw && header.raw.size() != carried) {
+            throw invalid(MESSAGE + ": " + header.raw.size() + " raw_input_contents for " + carried + " inputs"
+                    + (carried == header.inputs.size() ? "" : " not in shared memory")
+                    + " (expected: one for each input, in the order of the inputs)");
         }
         List<DeclaredInput> declared = new ArrayList<>(header.inputs.size());
+        int rawIndex = 0;
         for (InputHeader input : header.inputs) {
-            if (raw && !input.contents.isEmpty()) {
+            boolean shared = SharedMemoryRegistry.refersToRegion(input.parameters);
+            if (shared && !input.contents.isEmpty()) {
+                throw invalid(input.describe() + ": has contents and shared memory parameters (expected: one or the other)");
+            }
+            if (raw && !shared && !input.contents.isEmpty()) {
                 throw invalid(input.describe() + ": has contents, but the request has raw_input_contents (expected: "
                         + "one or the other for all inputs)");
             }
-            long byteSize = raw ? header.raw.get(input.index).length() : DeclaredInput.UNKNOWN_SIZE;
+            long byteSize = DeclaredInput.UNKNOWN_SIZE;
+            if (raw && !shared) {
+                input.rawIndex = rawIndex++;
+                byteSize = header.raw.get(input.rawIndex).length();
+            }
             DeclaredInput checked = call.declareInput(input.name, input.datatype, input.shape(), input.parameters, byteSize);
-            if (!raw) {
+            if (!raw && !shared) {
                 checkContents(checked, input);
             }
             declared.add(checked);
@@ -406,8 +427,11 @@ final class ModelInferRequestReader {
                 throw new Cancelled();
             }
             DeclaredInput target = declared.get(input.index);
+            if (target.inSharedMemory()) {
+                continue;   // attached to its region when it was declared
+            }
             if (raw) {
-                Region region = header.raw.get(input.index);
+                Region region = header.raw.get(input.rawIndex);
                 call.receive(target, sink -> {
                     reader.skip(region.offset() - reader.position());
                     reader.copyTo(sink.remaining(), 0, region.length());
@@ -546,6 +570,8 @@ final class ModelInferRequestReader {
     /** One {@code InferInputTensor}: its small fields, and where its typed contents lie with what their sizes tell. */
     private static final class InputHeader {
         final int index;
+        /** Which {@code raw_input_contents} holds its bytes (inputs in shared memory have none), or -1. */
+        int rawIndex = -1;
         String name = "";
         String datatype = "";
         private long[] shape = new long[4];

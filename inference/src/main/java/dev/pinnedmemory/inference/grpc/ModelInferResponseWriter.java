@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * a {@code raw_output_contents} field written straight from its segment or lease. The response's stream
  * knows its length and drains itself into the transport ({@link Drainable}), so grpc-java frames it
  * without building a message: tensor bytes pass only through one chunk of at most 16 KiB on their way to
- * the transport's buffers.
+ * the transport's buffers. An output written into a client's shared memory region has empty contents (its place
+ * kept, as Triton answers) and its region, offset and bytes written as the output tensor's parameters.
  *
  * <p>Ownership: the call owns the outputs' memory; the stream must be drained before the call is closed
  * (the ModelInfer handler closes it after {@code sendMessage} returned, when the transport has copied
@@ -133,7 +134,7 @@ final class ModelInferResponseWriter {
                 total += delimited(5, outputTensorSize(output));
             }
             for (ResponseOutput output : outputs) {
-                total += delimited(6, output.data().byteSize());
+                total += delimited(6, output.inSharedMemory() ? 0 : output.data().byteSize());
             }
             return total;
         }
@@ -162,9 +163,15 @@ final class ModelInferResponseWriter {
                         out.writeInt64NoTag(dimension);
                     }
                 }
+                if (output.inSharedMemory()) {
+                    for (Map.Entry<String, Object> parameter : output.parameters().entrySet()) {
+                        writeParameterEntry(out, 4, parameter.getKey(), parameter.getValue());
+                    }
+                }
             }
             for (ResponseOutput output : outputs) {
-                MemorySegment data = output.data();
+                // An output in shared memory keeps its place with empty contents, as Triton answers it.
+                MemorySegment data = output.inSharedMemory() ? MemorySegment.NULL : output.data();
                 out.writeTag(6, WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 out.writeUInt32NoTag((int) data.byteSize());
                 if (data.byteSize() > 0) {
@@ -211,6 +218,11 @@ final class ModelInferResponseWriter {
         long[] shape = output.shape();
         if (shape.length > 0) {
             size += delimited(3, packedSize(shape));
+        }
+        if (output.inSharedMemory()) {
+            for (Map.Entry<String, Object> parameter : output.parameters().entrySet()) {
+                size += delimited(4, parameterEntrySize(parameter.getKey(), parameter.getValue()));
+            }
         }
         return size;
     }

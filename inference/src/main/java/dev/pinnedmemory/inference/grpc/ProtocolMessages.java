@@ -12,6 +12,7 @@ import com.google.protobuf.WireFormat;
 import dev.pinnedmemory.inference.InferenceException;
 import dev.pinnedmemory.inference.ModelMetadata;
 import dev.pinnedmemory.inference.ServerMetadata;
+import dev.pinnedmemory.inference.SharedMemoryRegionStatus;
 import dev.pinnedmemory.inference.TensorMetadata;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
@@ -21,8 +22,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The protocol's small messages, read and written field by field: the requests of {@code ServerLive},
  * {@code ServerReady}, {@code ServerMetadata} (empty), {@code ModelReady} and {@code ModelMetadata} (a
- * model's name and version), and their responses. Unknown fields are skipped, as protobuf does. Stateless;
- * thread-safe.
+ * model's name and version), and their responses; and Triton's system shared memory messages
+ * ({@code SystemSharedMemoryRegisterRequest}, {@code ...StatusRequest}, {@code ...UnregisterRequest}, their
+ * responses), with Triton's field numbers (its {@code grpc_service.proto}). Unknown fields are skipped, as
+ * protobuf does. Stateless; thread-safe.
  */
 final class ProtocolMessages {
 
@@ -44,6 +47,28 @@ final class ProtocolMessages {
      */
     record ModelRef(String name, @Nullable String version, @Nullable InferenceException problem) {
     }
+
+    /**
+     * A shared memory request: {@code SystemSharedMemoryRegisterRequest} ({@code name = 1}, {@code key = 2},
+     * {@code uint64 offset = 3}, {@code uint64 byte_size = 4}), or {@code SystemSharedMemoryStatusRequest} and
+     * {@code ...UnregisterRequest} ({@code name = 1} only; empty: every region); or why it could not be read.
+     *
+     * @param name the region's name, or empty
+     * @param key the object's key, or empty
+     * @param offset the offset in the object
+     * @param byteSize the region's size
+     * @param problem what is wrong with the request's bytes, or null
+     */
+    record RegionRequest(String name, String key, long offset, long byteSize, @Nullable InferenceException problem) {
+    }
+
+    /** Reads the three shared memory requests (the status and unregister requests have only the name). */
+    static final MethodDescriptor.Marshaller<RegionRequest> REGION_REQUEST = new ServerOnly<>() {
+        @Override
+        public RegionRequest parse(InputStream stream) {
+            return readRegionRequest(stream);
+        }
+    };
 
     /** Reads any message as {@link Empty}: its fields, if any, are ignored. */
     static final MethodDescriptor.Marshaller<Empty> EMPTY = new ServerOnly<>() {
@@ -120,6 +145,84 @@ final class ProtocolMessages {
             writeTensors(out, 4, metadata.inputs());
             writeTensors(out, 5, metadata.outputs());
         });
+    }
+
+    /** {@return an empty message: {@code SystemSharedMemoryRegisterResponse}, {@code ...UnregisterResponse}} */
+    static InputStream empty() {
+        return encode(0, out -> { });
+    }
+
+    /** {@return a {@code SystemSharedMemoryStatusResponse}: {@code map<string, RegionStatus> regions = 1}, by name} */
+    static InputStream regionStatus(List<SharedMemoryRegionStatus> regions) {
+        int size = 0;
+        for (SharedMemoryRegionStatus region : regions) {
+            size += (int) ModelInferResponseWriter.delimited(1, regionEntrySize(region));
+        }
+        return encode(size, out -> {
+            for (SharedMemoryRegionStatus region : regions) {
+                out.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(regionEntrySize(region));
+                out.writeString(1, region.name());
+                out.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(regionSize(region));
+                out.writeString(1, region.name());
+                out.writeString(2, region.key());
+                out.writeUInt64(3, region.offset());
+                out.writeUInt64(4, region.byteSize());
+            }
+        });
+    }
+
+    private static int regionEntrySize(SharedMemoryRegionStatus region) {
+        return CodedOutputStream.computeStringSize(1, region.name())
+                + (int) ModelInferResponseWriter.delimited(2, regionSize(region));
+    }
+
+    /** {@code RegionStatus}: {@code name = 1}, {@code key = 2}, {@code uint64 offset = 3}, {@code uint64 byte_size = 4}. */
+    private static int regionSize(SharedMemoryRegionStatus region) {
+        return CodedOutputStream.computeStringSize(1, region.name()) + CodedOutputStream.computeStringSize(2, region.key())
+                + CodedOutputStream.computeUInt64Size(3, region.offset())
+                + CodedOutputStream.computeUInt64Size(4, region.byteSize());
+    }
+
+    private static RegionRequest readRegionRequest(InputStream stream) {
+        try {
+            byte[] bytes = stream.readNBytes(MAX_SMALL_REQUEST + 1);
+            if (bytes.length > MAX_SMALL_REQUEST) {
+                return new RegionRequest("", "", 0, 0, new InferenceException(InferenceException.Reason.INVALID_ARGUMENT,
+                        "a shared memory request of more than " + MAX_SMALL_REQUEST + " bytes (expected: a region's name, "
+                        + "key, offset and byte_size)"));
+            }
+            WireReader reader = new WireReader(new ByteArrayInputStream(bytes), bytes.length, bytes.length,
+                    "the shared memory request");
+            String name = "";
+            String key = "";
+            long offset = 0;
+            long byteSize = 0;
+            int tag;
+            while ((tag = reader.readTag()) != 0) {
+                switch (tag) {
+                    case 1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> name = reader.readString();
+                    case 2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> key = reader.readString();
+                    case 3 << 3 | WireFormat.WIRETYPE_VARINT -> offset = reader.readVarint();
+                    case 4 << 3 | WireFormat.WIRETYPE_VARINT -> byteSize = reader.readVarint();
+                    default -> reader.skipField(tag);
+                }
+            }
+            String tooLarge = offset < 0 ? "offset " + Long.toUnsignedString(offset)
+                    : byteSize < 0 ? "byte_size " + Long.toUnsignedString(byteSize) : null;
+            if (tooLarge != null) {
+                return new RegionRequest(name, key, 0, 0, new InferenceException(InferenceException.Reason.INVALID_ARGUMENT,
+                        "shared memory region '" + name + "': " + tooLarge + " is larger than the largest offset or size, "
+                        + Long.MAX_VALUE));
+            }
+            return new RegionRequest(name, key, offset, byteSize, null);
+        } catch (InferenceException e) {
+            return new RegionRequest("", "", 0, 0, e);
+        } catch (IOException e) {
+            return new RegionRequest("", "", 0, 0, new InferenceException(InferenceException.Reason.INVALID_ARGUMENT,
+                    "the shared memory request could not be read: " + e.getMessage(), e));
+        }
     }
 
     private static void writeTensors(CodedOutputStream out, int field, List<TensorMetadata> tensors) throws IOException {

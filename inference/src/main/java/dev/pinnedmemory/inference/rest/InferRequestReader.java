@@ -11,6 +11,7 @@ import dev.pinnedmemory.inference.Datatype;
 import dev.pinnedmemory.inference.DeclaredInput;
 import dev.pinnedmemory.inference.InferenceCall;
 import dev.pinnedmemory.inference.InferenceException;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -24,13 +25,15 @@ import tools.jackson.core.exc.StreamReadException;
 /**
  * Reads one REST inference request into its {@link InferenceCall}: the headers first (refusing a JSON
  * header longer than {@code max-header-size} or the body, before reading anything), then the JSON
- * header as a stream of tokens (inputs with JSON data are declared and filled straight from the tokens
- * into their leases as they come; inputs with {@code binary_data_size} are declared, so every size is
+ * header as a stream of tokens (inputs with JSON data are declared and their numbers read into their leases
+ * as they come, by {@link JsonTensorSource}; inputs with {@code binary_data_size} are declared, so every size is
  * checked before any binary byte is read), then the binary part: each binary input read from the socket
- * straight into its lease, in the order the JSON lists them, and the body must end there.
+ * straight into its lease, in the order the JSON lists them, and the body must end there. An input whose
+ * parameters name a shared memory region carries no data: it is attached to its region when declared.
  *
  * <p>Only the JSON's structure is on the heap (names, shapes, parameters, {@code BYTES} strings); the
- * parser reads through its own small recycled buffers. Used once, on the request's thread; not thread-safe.
+ * parser reads through its own small recycled buffers and {@link HeaderInputStream}'s. Used once, on the
+ * request's thread; not thread-safe.
  */
 final class InferRequestReader {
 
@@ -167,7 +170,7 @@ final class InferRequestReader {
                 }
             }
             if (json.nextToken() != null) {
-                throw invalid("the JSON header goes on after its object, at byte " + json.currentLocation().getByteOffset());
+                throw invalid("the JSON header goes on after its object, at byte " + header.offset(json.currentLocation()));
             }
         } catch (JacksonIOException e) {
             if (e.getCause() instanceof HeaderInputStream.TooLong tooLong) {
@@ -175,8 +178,7 @@ final class InferRequestReader {
             }
             throw e.getCause() != null ? e.getCause() : new IOException(e.getMessage(), e);
         } catch (StreamReadException e) {
-            throw invalid("malformed JSON at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            throw invalid("malformed JSON at " + header.where(e.getLocation()) + ": " + e.getOriginalMessage());
         } catch (JacksonException e) {
             // A limit of the parser (nesting, number or string length): its message without the class it names.
             throw invalid("malformed JSON: " + e.getOriginalMessage().replaceAll(", from `[^`]*`", ""));
@@ -209,6 +211,9 @@ final class InferRequestReader {
                     if (parameters.containsKey("binary_data_size")) {
                         throw invalid("input '" + name + "' has both 'data' and binary_data_size");
                     }
+                    if (SharedMemoryRegistry.refersToRegion(parameters)) {
+                        throw invalid("input '" + name + "' has both 'data' and shared memory parameters (expected: one or the other)");
+                    }
                     readData(json, call.declareInput(name, datatype, shape, parameters, DeclaredInput.UNKNOWN_SIZE));
                     data = true;
                 }
@@ -219,14 +224,26 @@ final class InferRequestReader {
             throw invalid("input " + label(index, name) + " lacks " + String.join(" and ", missing(name, datatype, shape)));
         }
         Object binarySize = parameters.get("binary_data_size");
+        boolean sharedMemory = SharedMemoryRegistry.refersToRegion(parameters);
         if (data) {
             if (binarySize != null) {
                 throw invalid("input '" + name + "' has both 'data' and binary_data_size");
             }
+            if (sharedMemory) {
+                throw invalid("input '" + name + "' has both 'data' and shared memory parameters (expected: one or the other)");
+            }
+            return;
+        }
+        if (sharedMemory) {
+            if (binarySize != null) {
+                throw invalid("input '" + name + "' has both binary_data_size and shared memory parameters (expected: one "
+                        + "or the other)");
+            }
+            call.declareInput(name, datatype, shape, parameters, DeclaredInput.UNKNOWN_SIZE);   // attached to its region
             return;
         }
         if (binarySize == null) {
-            throw invalid("input '" + name + "' has neither 'data' nor a binary_data_size parameter");
+            throw invalid("input '" + name + "' has neither 'data' nor a binary_data_size parameter nor a shared_memory_region");
         }
         if (!(binarySize instanceof Long size) || size < 0) {
             throw invalid("input '" + name + "': binary_data_size is " + binarySize + " (expected: a number of bytes, at least 0)");

@@ -20,7 +20,9 @@ import tools.jackson.core.JsonGenerator;
  * for the outputs asked for as binary ({@code binary_data} on the output, else {@code binary_data_output}
  * on the request), a {@code binary_data_size} parameter and its bytes after the JSON, written from the
  * output's segment or lease straight to the socket ({@code ServletOutputStream.write(ByteBuffer)}), with
- * {@code Inference-Header-Content-Length} giving the JSON's length. Stateless; thread-safe.
+ * {@code Inference-Header-Content-Length} giving the JSON's length. An output written into a client's shared
+ * memory region has no data here: its parameters name the region, the offset and the bytes written there.
+ * Stateless; thread-safe.
  */
 final class InferResponseWriter {
 
@@ -42,7 +44,7 @@ final class InferResponseWriter {
         long binaryBytes = 0;
         for (int i = 0; i < outputs.size(); i++) {
             Object asked = outputs.get(i).parameters().get("binary_data");
-            binary[i] = asked instanceof Boolean flag ? flag : allBinary;
+            binary[i] = !outputs.get(i).inSharedMemory() && (asked instanceof Boolean flag ? flag : allBinary);
             if (binary[i]) {
                 binaryBytes += outputs.get(i).data().byteSize();
             }
@@ -111,7 +113,11 @@ final class InferResponseWriter {
                 json.writeNumber(dimension);
             }
             json.writeEndArray();
-            if (binary[i]) {
+            if (output.inSharedMemory()) {
+                // Written into the client's region already: its region, offset and the bytes written, no data.
+                json.writeName("parameters");
+                ProtocolJson.writeParameters(json, output.parameters());
+            } else if (binary[i]) {
                 json.writeName("parameters");
                 json.writeStartObject();
                 json.writeNumberProperty("binary_data_size", output.data().byteSize());

@@ -7,6 +7,8 @@ import dev.pinnedmemory.inference.InferenceCall;
 import dev.pinnedmemory.inference.InferenceException;
 import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.ResponseOutput;
+import dev.pinnedmemory.inference.SharedMemoryRegionStatus;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -28,10 +30,13 @@ import org.springframework.web.bind.annotation.RestController;
  * <li>{@code GET /v2}: server metadata, its {@code extensions} listing {@code binary_tensor_data};</li>
  * <li>{@code GET /v2/models/{model}[/versions/{version}]}: model metadata; {@code .../ready}: 200 or 400;</li>
  * <li>{@code POST /v2/models/{model}[/versions/{version}]/infer}: inference, JSON, binary or both;</li>
- * <li>{@code POST /v2/repository/index}: every model and version with its state (body empty or {@code {"ready": true}}).</li>
+ * <li>{@code POST /v2/repository/index}: every model and version with its state (body empty or {@code {"ready": true}});</li>
+ * <li>Triton's system shared memory extension: {@code POST /v2/systemsharedmemory/region/{name}/register} with
+ *     {@code {"key": "/name", "offset": 0, "byte_size": N}}, {@code POST /v2/systemsharedmemory[/region/{name}]/unregister},
+ *     {@code GET /v2/systemsharedmemory[/region/{name}]/status}: 403 while the extension is off.</li>
  * </ul>
  * Errors are the protocol's {@code {"error": "..."}} with the status of {@link InferenceException.Reason}
- * (400, 404 unknown model or version, 413 tensor over the pool's largest buffer, 503 with
+ * (400, 403 shared memory switched off, 404 unknown model or version, 413 tensor over the pool's largest buffer, 503 with
  * {@code Retry-After} when no memory came within the pool's {@code max-wait} or the model is not ready,
  * 500 for the model's own failure, whose stack trace goes to the log only).
  *
@@ -110,6 +115,63 @@ public final class InferenceRestController {
             return;
         }
         ProtocolJson.writeIndex(response, server.repositoryIndex(readyOnly));
+    }
+
+    /**
+     * {@code POST /v2/systemsharedmemory/region/{region}/register} with {@code {"key": "/name", "offset": 0,
+     * "byte_size": N}}: maps, page-locks and counts the region; 200 with an empty body, 400 naming the region,
+     * offset, size and limit, 403 while the extension is off, 503 when no memory can be locked.
+     */
+    @PostMapping("/v2/systemsharedmemory/region/{region}/register")
+    public void registerRegion(@PathVariable String region, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        SharedMemoryRegistry regions = server.sharedMemory();
+        try {
+            if (!regions.isEnabled()) {
+                regions.status(null);   // throws FORBIDDEN, naming the property, before the body is looked at
+            }
+            ProtocolJson.RegisterRequest body = ProtocolJson.readRegisterRequest(region, request.getInputStream());
+            regions.register(region, body.key(), body.offset(), body.byteSize());
+            response.setStatus(HttpServletResponse.SC_OK);
+        } catch (InferenceException e) {
+            error(response, e);
+        }
+    }
+
+    /**
+     * {@code POST /v2/systemsharedmemory[/region/{region}]/unregister}: unregisters the region (or every region),
+     * after the requests that use it end; 200 (also for a region that is not registered), 403 while the extension is off.
+     */
+    @PostMapping({"/v2/systemsharedmemory/unregister", "/v2/systemsharedmemory/region/{region}/unregister"})
+    public void unregisterRegion(@PathVariable(required = false) @Nullable String region, HttpServletResponse response)
+            throws IOException {
+        try {
+            if (region == null) {
+                server.sharedMemory().unregisterAll();
+            } else {
+                server.sharedMemory().unregister(region);
+            }
+            response.setStatus(HttpServletResponse.SC_OK);
+        } catch (InferenceException e) {
+            error(response, e);
+        }
+    }
+
+    /**
+     * {@code GET /v2/systemsharedmemory[/region/{region}]/status}: {@code [{"name", "key", "offset", "byte_size"}]}
+     * of the region (400 when it is not registered) or of every region; 403 while the extension is off.
+     */
+    @GetMapping({"/v2/systemsharedmemory/status", "/v2/systemsharedmemory/region/{region}/status"})
+    public void regionStatus(@PathVariable(required = false) @Nullable String region, HttpServletResponse response)
+            throws IOException {
+        List<SharedMemoryRegionStatus> status;
+        try {
+            status = server.sharedMemory().status(region);
+        } catch (InferenceException e) {
+            error(response, e);
+            return;
+        }
+        ProtocolJson.writeRegionStatus(response, status);
     }
 
     /**

@@ -6,6 +6,10 @@ import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.inference.InferenceResponse;
 import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.ModelMetadata;
+import dev.pinnedmemory.inference.SharedMemoryLimits;
+import dev.pinnedmemory.inference.SharedMemoryObjects;
+import dev.pinnedmemory.inference.SharedMemoryRegionStatus;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import dev.pinnedmemory.inference.TensorMetadata;
 import dev.pinnedmemory.inference.TestModels;
 import dev.pinnedmemory.inference.TestPools;
@@ -44,6 +48,25 @@ class InferenceActuatorTests {
         v2.ready = false;
         assertThat(endpoint.model("scale").ready()).isFalse();
         assertThat(endpoint.inference().ready()).isFalse();
+    }
+
+    @Test
+    void theEndpointShouldShowTheSharedMemoryRegionsTheirLimitsAndCounters() {
+        InferenceEndpoint.SharedMemoryDescriptor off = new InferenceEndpoint(server).inference().sharedMemory();
+        assertThat(off.enabled()).isFalse();
+        assertThat(off.regions()).isEmpty();
+
+        try (SharedMemoryObjects objects = new SharedMemoryObjects();
+             SharedMemoryRegistry regions = SharedMemoryRegistry.create(TestPools.MLOCK, pool.budget(), SharedMemoryLimits.DEFAULTS)) {
+            String key = objects.create("actuator", 8192);
+            regions.register("input0", key, 0, 8192);
+            InferenceEndpoint.InferenceDescriptor all = new InferenceEndpoint(InferenceServer.builder(pool).model(v1)
+                    .sharedMemory(regions).build()).inference();
+            assertThat(all.extensions()).containsExactly("binary_tensor_data", "system_shared_memory");
+            assertThat(all.sharedMemory()).isEqualTo(new InferenceEndpoint.SharedMemoryDescriptor(true, "mlock", 16, 1L << 30,
+                    30_000, 1, 8192, 1, 0, 0, 0,
+                    List.of(new SharedMemoryRegionStatus("input0", key, 0, 8192, true, "mlock", 0, 0, 0))));
+        }
     }
 
     @Test

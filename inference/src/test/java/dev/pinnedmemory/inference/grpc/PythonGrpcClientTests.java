@@ -1,6 +1,10 @@
 package dev.pinnedmemory.inference.grpc;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +15,16 @@ import java.util.concurrent.TimeUnit;
 
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.inference.InferenceLimits;
+import dev.pinnedmemory.inference.InferenceResponse;
+import dev.pinnedmemory.inference.InferenceServer;
+import dev.pinnedmemory.inference.ModelMetadata;
+import dev.pinnedmemory.inference.SharedMemoryLimits;
+import dev.pinnedmemory.inference.SharedMemoryRegistry;
+import dev.pinnedmemory.inference.TensorMetadata;
+import dev.pinnedmemory.inference.TestModels;
 import dev.pinnedmemory.inference.TestPools;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +40,8 @@ import static org.awaitility.Awaitility.await;
  * installs them, and under CI ({@code CI=true}) their absence fails this test instead of skipping it.
  */
 class PythonGrpcClientTests {
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final int LARGEST = 256 * 1024;
     private static final List<String> CHECKS = List.of("server_live", "server_ready", "server_metadata", "model_ready",
@@ -59,6 +74,53 @@ class PythonGrpcClientTests {
         }
         await().untilAsserted(() -> assertThat(pool.stats().inUse()).isZero());
         TestPools.assertBalanced(pool);
+        pool.close();
+    }
+
+    /**
+     * Triton's system shared memory extension through grpcio, with stubs generated from Triton's message definitions
+     * ({@code src/test/triton/grpc_service.proto}): register, {@code ModelInfer} with the inputs and the output in the
+     * region, status, refusals, unregister ({@code src/test/python/shm_grpc_client.py}).
+     */
+    @Test
+    void pythonsGrpcioShouldUseSharedMemoryThroughTritonsMessages(@TempDir Path stubs) throws Exception {
+        String python = require(findPython(), "a python3 that can 'import grpc' (apt-get install python3-grpcio python3-protobuf)");
+        String protoc = require(onPath("protoc"), "protoc (apt-get install protobuf-compiler)");
+        String plugin = require(onPath("grpc_python_plugin"), "grpc_python_plugin (apt-get install protobuf-compiler-grpc)");
+        Result generated = run(List.of(protoc, "-I", "src/test/triton", "--python_out=" + stubs, "--grpc_out=" + stubs,
+                "--plugin=protoc-gen-grpc=" + plugin, "grpc_service.proto"), 60);
+        assertThat(generated.exit()).as("protoc: %s", generated.output()).isZero();
+
+        PinnedMemoryPool<byte[]> pool = TestPools.tensors(4096);
+        SharedMemoryRegistry registry = SharedMemoryRegistry.create(TestPools.MLOCK, pool.budget(), SharedMemoryLimits.DEFAULTS);
+        TestModels.Scripted add = new TestModels.Scripted(new ModelMetadata("add", List.of(), "java",
+                List.of(new TensorMetadata("INPUT0", "INT32", List.of(-1L)), new TensorMetadata("INPUT1", "INT32", List.of(-1L))),
+                List.of(new TensorMetadata("SUM", "INT32", List.of(-1L)))),
+                request -> {
+                    MemorySegment a = request.input("INPUT0").data();
+                    MemorySegment b = request.input("INPUT1").data();
+                    MemorySegment sum = request.outputMemory("SUM").asSlice(0, a.byteSize());
+                    for (long i = 0; i < a.byteSize(); i += 4) {
+                        sum.set(INT, i, a.get(INT, i) + b.get(INT, i));
+                    }
+                    return InferenceResponse.builder().output("SUM", "INT32", request.input("INPUT0").shape(), sum).build();
+                });
+        InferenceServer inference = InferenceServer.builder(pool).model(add).sharedMemory(registry).build();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new GrpcInferenceService(inference)).build().start();
+        try {
+            Result checked = run(List.of(python, "src/test/python/shm_grpc_client.py", stubs.toString(),
+                    "127.0.0.1:" + server.getPort()), 180);
+            assertThat(checked.exit()).as("the Python client said:%n%s", checked.output()).isZero();
+            assertThat(checked.output()).contains("ok register\n", "ok infer\n", "ok refusals\n", "ok unregister\n",
+                    "all checks passed");
+            assertThat(registry.heldBytes()).isZero();
+            assertThat(registry.copiedBytes()).isZero();
+        } finally {
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            registry.close();
+        }
+        assertThat(pool.stats().rents()).isZero();
         pool.close();
     }
 

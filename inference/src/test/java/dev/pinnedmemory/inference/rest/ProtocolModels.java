@@ -37,6 +37,33 @@ final class ProtocolModels {
     }
 
     /**
+     * Triton's "simple" as a model that knows shared memory: it writes {@code OUTPUT0} and {@code OUTPUT1} where the
+     * client asked ({@code InferenceRequest.outputMemory}), so they travel with no copy; in heap memory otherwise.
+     */
+    static TestModels.Scripted simpleInPlace() {
+        List<Long> shape = List.of(1L, 16L);
+        return new TestModels.Scripted(new ModelMetadata("simple_in_place", List.of(), "java",
+                List.of(new TensorMetadata("INPUT0", "INT32", shape), new TensorMetadata("INPUT1", "INT32", shape)),
+                List.of(new TensorMetadata("OUTPUT0", "INT32", shape), new TensorMetadata("OUTPUT1", "INT32", shape))),
+                request -> {
+                    MemorySegment a = request.input("INPUT0").data();
+                    MemorySegment b = request.input("INPUT1").data();
+                    MemorySegment sum = request.outputMemory("OUTPUT0") != null ? request.outputMemory("OUTPUT0").asSlice(0, 64)
+                            : MemorySegment.ofArray(new byte[64]);
+                    MemorySegment difference = request.outputMemory("OUTPUT1") != null
+                            ? request.outputMemory("OUTPUT1").asSlice(0, 64) : MemorySegment.ofArray(new byte[64]);
+                    for (long i = 0; i < 64; i += 4) {
+                        sum.set(INT, i, a.get(INT, i) + b.get(INT, i));
+                        difference.set(INT, i, a.get(INT, i) - b.get(INT, i));
+                    }
+                    return InferenceResponse.builder()
+                            .output("OUTPUT0", "INT32", new long[] {1, 16}, sum)
+                            .output("OUTPUT1", "INT32", new long[] {1, 16}, difference)
+                            .build();
+                });
+    }
+
+    /**
      * Triton's example model "simple": {@code INPUT0} and {@code INPUT1} INT32 [1, 16] in, their sum
      * {@code OUTPUT0} and difference {@code OUTPUT1} out, in leases of {@code pool}.
      */

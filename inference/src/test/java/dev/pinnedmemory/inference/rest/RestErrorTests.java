@@ -134,7 +134,7 @@ class RestErrorTests {
         assertError(http.post(SIMPLE, json("{\"shape\":[1,16],\"datatype\":\"INT32\",\"data\":" + ints(16) + "}")), 400,
                 "input 0: 'data' must come after 'name', 'datatype' and 'shape' (as the protocol's clients write them)");
         assertError(http.post(SIMPLE, json("{\"name\":\"INPUT0\",\"shape\":[1,16],\"datatype\":\"INT32\"}")), 400,
-                "input 'INPUT0' has neither 'data' nor a binary_data_size parameter");
+                "input 'INPUT0' has neither 'data' nor a binary_data_size parameter nor a shared_memory_region");
         assertError(http.post(SIMPLE, json("{\"name\":\"INPUT0\",\"datatype\":\"INT32\"}")), 400, "input 'INPUT0' lacks 'shape'");
         assertError(http.post(SIMPLE, json("{\"name\":\"INPUT0\",\"shape\":[1,16],\"datatype\":\"INT32\",\"data\":" + ints(16)
                 + ",\"parameters\":{\"binary_data_size\":64}}")), 400, "input 'INPUT0' has both 'data' and binary_data_size");

@@ -32,7 +32,12 @@ final class RestTestServer implements AutoCloseable {
 
     RestTestServer(PinnedMemoryPool<byte[]> pool, List<? extends InferenceModel> models, InferenceLimits limits,
                    InferenceObserver observer) {
-        server = InferenceServer.builder(pool).models(models).limits(limits).observer(observer).build();
+        this(InferenceServer.builder(pool).models(models).limits(limits).observer(observer).build());
+    }
+
+    /** Serves {@code server} (the test owns what it was built on). */
+    RestTestServer(InferenceServer server) {
+        this.server = server;
         context = new AnnotationConfigServletWebServerApplicationContext();
         context.registerBean(InferenceServer.class, () -> server);
         context.register(Web.class);

@@ -16,13 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A pool's entry for an allocation ({@link PoolEntry}) and what it does: standalone memory has no
+ * A pool's entry for an allocation ({@link PooledBlock}) and what it does: standalone memory has no
  * entry, a pool's entry owns its allocation, and the allocation is freed exactly once whatever the
  * entry, the pool and the Cleaner do. With {@code strictSegments} the entry opens each lease's
  * segment in an arena of its own, which throws once the lease ends, is scoped to the lease's
  * length, and, while a native call still holds it, keeps the block held like fenced memory.
  */
-class PoolEntryTests {
+class PooledBlockTests {
 
     private static final Reclaimer RECLAIMER = new Reclaimer("pool-entry-tests-reclaimer");
     private static final int BYTES = 4096;
@@ -33,7 +33,7 @@ class PoolEntryTests {
     }
 
     @Test
-    void aStandaloneBufferShouldHoldAnAllocationWithoutAPoolEntry() {
+    void aStandaloneBufferShouldHoldAnAllocationWithoutAPooledBlock() {
         try (PinnedBuffer<byte[]> buffer = PinnedBuffer.allocate(ElementType.BYTE, BYTES)) {
             NativeBlock.Anchor anchor = buffer.held();
 
@@ -47,11 +47,11 @@ class PoolEntryTests {
         CountingBackend backend = new CountingBackend(Backends.UNLOCKED);
         try (PinnedMemoryPool<byte[]> pool = pool(backend, MemoryBudget.unlimited()).build()) {
             NativeBlock.Anchor first;
-            PoolEntry entry;
+            PooledBlock entry;
             try (PinnedBuffer<byte[]> buffer = pool.rent(100)) {
                 first = buffer.held();
-                assertThat(first.block.owner).as("the entry is told when its allocation goes").isInstanceOf(PoolEntry.class);
-                entry = PoolEntry.of(first);
+                assertThat(first.block.owner).as("the entry is told when its allocation goes").isInstanceOf(PooledBlock.class);
+                entry = PooledBlock.of(first);
                 assertThat(entry.block).isSameAs(first.block);
                 assertThat(entry.sizeClass.bytes).isEqualTo(first.block.bytes);
                 assertThat(entry.rentCount()).isEqualTo(1);
@@ -104,13 +104,13 @@ class PoolEntryTests {
             PinnedBuffer<byte[]> buffer = pool.rent();
             MemorySegment segment = buffer.segment();
             NativeBlock.Anchor anchor = buffer.held();
-            assertThat(PoolEntry.of(anchor).hasLeaseScope()).isTrue();
+            assertThat(PooledBlock.of(anchor).hasLeaseScope()).isTrue();
 
             anchor.block.free();
             RECLAIMER.drainNow();
 
             assertThat(segment.scope().isAlive()).as("the lease's scope closes with the memory").isFalse();
-            assertThat(PoolEntry.of(anchor).hasLeaseScope()).isFalse();
+            assertThat(PooledBlock.of(anchor).hasLeaseScope()).isFalse();
             buffer.close();
             assertThat(backend.frees()).isEqualTo(1);
         }

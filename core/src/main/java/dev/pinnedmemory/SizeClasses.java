@@ -6,7 +6,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The buffer sizes a pool serves now: one {@link SizeClass}, or, with a minimum buffer size, a
+ * The buffer sizes a pool serves now (its shape): one {@link SizeClass}, or, with a minimum buffer size, a
  * ladder of classes from the minimum to the buffer size, each with its idle buffers. A resize makes
  * a new shape (a new generation with new idle sets), so a buffer of an old shape can never re-enter
  * an idle set that renters read.
@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * buffer of fewer than {@code 1.25 * n} elements (at most {@code n} + 25 %). Immutable; its
  * classes are thread-safe.
  */
-final class PoolShape {
+final class SizeClasses {
 
     /** Classes per doubling of the buffer size. */
     static final int CLASSES_PER_DOUBLING = 4;
@@ -35,7 +35,7 @@ final class PoolShape {
         final long bytes;
         final int generation;
         final IdleSlots<NativeBlock.Anchor> idle;
-        final PoolCounters counters = new PoolCounters();
+        final LedgerCounters counters = new LedgerCounters();
         /** For messages, e.g. {@code a buffer of 1024 FLOAT elements (4096 bytes)}. */
         final String description;
 
@@ -56,7 +56,7 @@ final class PoolShape {
     /** The rung ({@link #rung}) of the second class: where {@link #classFor} starts counting. */
     private final int secondRung;
 
-    private PoolShape(int generation, SizeClass[] classes) {
+    private SizeClasses(int generation, SizeClass[] classes) {
         this.generation = generation;
         this.classes = classes;
         this.largest = classes[classes.length - 1];
@@ -67,13 +67,13 @@ final class PoolShape {
      * A shape of buffers up to {@code maxLength} elements; with {@code 0 < minLength < maxLength},
      * size classes from {@code minLength}.
      */
-    static PoolShape of(int generation, ElementType<?> type, int minLength, int maxLength, int maxIdle) {
+    static SizeClasses of(int generation, ElementType<?> type, int minLength, int maxLength, int maxIdle) {
         int[] lengths = lengths(minLength, maxLength);
         SizeClass[] classes = new SizeClass[lengths.length];
         for (int i = 0; i < lengths.length; i++) {
             classes[i] = new SizeClass(i, lengths[i], type, generation, maxIdle);
         }
-        return new PoolShape(generation, classes);
+        return new SizeClasses(generation, classes);
     }
 
     /** {@return the class lengths between {@code min} and {@code max}, ascending; just {@code max} without classes} */

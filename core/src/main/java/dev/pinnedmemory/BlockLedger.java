@@ -1,6 +1,6 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.PoolShape.SizeClass;
+import dev.pinnedmemory.SizeClasses.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 import dev.pinnedmemory.backend.PageLockingBackends;
 
@@ -15,7 +15,7 @@ import java.util.function.ToLongFunction;
 /**
  * A pool's accounting: the entry of every block it holds (idle, rented or fenced), the pinned bytes,
  * the counters, and the sums that {@link PoolStats} and {@link PoolMetrics} read. Each
- * {@link PoolEntry}, as its block's owner, tells it when the block is allocated, freed (it then
+ * {@link PooledBlock}, as its block's owner, tells it when the block is allocated, freed (it then
  * releases the block's budget bytes, unless a resize kept them) or leaked.
  *
  * <p>Rents, returns and asked bytes are counted by each entry's holder on the entry itself, so
@@ -23,7 +23,7 @@ import java.util.function.ToLongFunction;
  * same lock the sums take, so it is never counted twice or not at all. Exact when the pool is
  * quiet; under load a block in the middle of a rent or return can be off by one. Thread-safe.
  */
-final class PoolBooks {
+final class BlockLedger {
 
     /** Sums over a set of blocks; {@code classRents} etc. per size class of one shape. */
     record Sums(long rents, long returns, long misses, long leaks, long askedBytes, long backingBytes,
@@ -34,8 +34,8 @@ final class PoolBooks {
     private final MemoryBudget budget;
     private final LeakReporter reporter;
     private final LeakDetectionLevel level;
-    private final Set<PoolEntry> live = ConcurrentHashMap.newKeySet();
-    private final PoolCounters counters = new PoolCounters();
+    private final Set<PooledBlock> live = ConcurrentHashMap.newKeySet();
+    private final LedgerCounters counters = new LedgerCounters();
     private final WaitCounters waits = new WaitCounters();
     private final AtomicLong pinnedBytes = new AtomicLong();
     /** Most pinned bytes held at once since start or {@link #resetPeaks}; raised where a block is allocated. */
@@ -46,7 +46,7 @@ final class PoolBooks {
     private final BackendTimer allocations = new BackendTimer();
     private final BackendTimer frees = new BackendTimer();
 
-    PoolBooks(String name, MemoryBudget budget, LeakReporter reporter, LeakDetectionLevel level) {
+    BlockLedger(String name, MemoryBudget budget, LeakReporter reporter, LeakDetectionLevel level) {
         this.name = name;
         this.budget = budget;
         this.reporter = reporter;
@@ -54,7 +54,7 @@ final class PoolBooks {
     }
 
     /** An entry's block was allocated. */
-    void allocated(PoolEntry entry) {
+    void allocated(PooledBlock entry) {
         live.add(entry);
         long held = pinnedBytes.addAndGet(entry.block.bytes);
         peakPinnedBytes.accumulateAndGet(held, Math::max);
@@ -142,7 +142,7 @@ final class PoolBooks {
     }
 
     /** An entry's block was freed (exactly once): fold its counts in, release its bytes. */
-    void freed(PoolEntry entry) {
+    void freed(PooledBlock entry) {
         synchronized (live) {
             counters.fold(entry);
             entry.sizeClass.counters.fold(entry);
@@ -155,14 +155,14 @@ final class PoolBooks {
     }
 
     /** An entry's block became unreachable while rented. */
-    void leaked(PoolEntry entry) {
+    void leaked(PooledBlock entry) {
         counters.leaks.increment();
         entry.sizeClass.counters.leaks.increment();
         reporter.leaked(level, entry.block.description, entry.block.site);
     }
 
     /** {@return the sums over every block this pool holds or held, and per class of {@code shape}} */
-    private Sums sums(PoolShape shape) {
+    private Sums sums(SizeClasses shape) {
         int classes = shape.classes.length;
         long[] classRents = new long[classes];
         long[] classReturns = new long[classes];
@@ -188,7 +188,7 @@ final class PoolBooks {
             returns = counters.retiredReturns;
             asked = counters.retiredAskedBytes;
             backing = counters.retiredBackingBytes;
-            for (PoolEntry entry : live) {
+            for (PooledBlock entry : live) {
                 long blockRents = entry.rentCount();
                 long blockReturns = entry.returnCount();
                 rents += blockRents;
@@ -210,7 +210,7 @@ final class PoolBooks {
      * {@return a {@link PoolStats} of a pool with these settings, now serving {@code shape} from
      * {@code backend}} Whether its memory is page-locked, and the node it is bound to, are the backend's.
      */
-    PoolStats stats(PoolSettings<?> settings, PoolShape shape, FencedBlocks fences, PageLockingBackend backend) {
+    PoolStats stats(PoolSettings<?> settings, SizeClasses shape, FencedBlocks fences, PageLockingBackend backend) {
         int fenced = fences.pending();
         Sums sums = sums(shape);
         List<SizeClassStats> classes = new ArrayList<>(shape.classes.length);
@@ -241,12 +241,12 @@ final class PoolBooks {
 
     /** {@return rents served so far} */
     long rents() {
-        return walk(c -> c.retiredRents, PoolEntry::rentCount);
+        return walk(c -> c.retiredRents, PooledBlock::rentCount);
     }
 
     /** {@return bytes asked by all rents so far} */
     long askedBytes() {
-        return walk(c -> c.retiredAskedBytes, PoolEntry::askedByteCount);
+        return walk(c -> c.retiredAskedBytes, PooledBlock::askedByteCount);
     }
 
     /** {@return bytes of the buffers that served all rents so far} */
@@ -258,10 +258,10 @@ final class PoolBooks {
      * {@return what freed blocks left behind plus the sum over the live ones} Under the lock frees
      * fold under, so no block is counted twice or not at all; allocates only the iterator.
      */
-    private long walk(ToLongFunction<PoolCounters> retired, ToLongFunction<PoolEntry> perEntry) {
+    private long walk(ToLongFunction<LedgerCounters> retired, ToLongFunction<PooledBlock> perEntry) {
         synchronized (live) {
             long sum = retired.applyAsLong(counters);
-            for (PoolEntry entry : live) {
+            for (PooledBlock entry : live) {
                 sum += perEntry.applyAsLong(entry);
             }
             return sum;
@@ -273,7 +273,7 @@ final class PoolBooks {
         long sum;
         synchronized (live) {
             sum = sizeClass.counters.retiredRents - (minusReturns ? sizeClass.counters.retiredReturns : 0);
-            for (PoolEntry entry : live) {
+            for (PooledBlock entry : live) {
                 if (entry.sizeClass == sizeClass) {
                     sum += entry.rentCount() - (minusReturns ? entry.returnCount() : 0);
                 }
@@ -285,7 +285,7 @@ final class PoolBooks {
     /** {@return where each buffer rented now was rented (PARANOID only; empty otherwise)} */
     List<Throwable> rentSites() {
         List<Throwable> sites = new ArrayList<>();
-        for (PoolEntry entry : live) {
+        for (PooledBlock entry : live) {
             Throwable site = entry.block.site;
             if (entry.block.state() == NativeBlock.IN_USE && site != null) {
                 sites.add(site);
@@ -315,6 +315,6 @@ final class PoolBooks {
 
     @Override
     public String toString() {
-        return "books of pool '" + name + "'";
+        return "ledger of pool '" + name + "'";
     }
 }

@@ -1,6 +1,6 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.PoolShape.SizeClass;
+import dev.pinnedmemory.SizeClasses.SizeClass;
 import dev.pinnedmemory.backend.PageLockingBackend;
 
 import java.lang.foreign.MemorySegment;
@@ -11,15 +11,15 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link PinnedMemoryPool} does: rent, return, fences, waiting, background zeroing, resize
- * and close. It owns the pool's state (settings, shape, books, fences, lifecycle lock, the zeroing
- * flag) and hands its collaborators only what each needs: {@link Resizer} the budget, an
- * allocation and the shape to publish, {@link WaitingRent} a rent that does not wait,
- * {@link PoolMetrics} the books. Holds no reference to the facade, so the facade can become
+ * The engine behind a {@link PinnedMemoryPool}, a pool of {@link NativeBlock}s: rent, return, fences,
+ * waiting, background zeroing, resize and close. It owns the pool's state (settings, shape, ledger,
+ * fences, lifecycle lock, the zeroing flag) and hands its collaborators only what each needs:
+ * {@link Resizer} the budget, an allocation and the shape to publish, {@link WaitingRent} a rent that
+ * does not wait, {@link PoolMetrics} the ledger. Holds no reference to the facade, so the facade can become
  * unreachable (an abandoned pool) while leases, fences and the Cleaner still reach this.
  *
  * <p>A hit rent: the size class of the current shape, one poll of its {@link IdleSlots}, the block
- * marked in use, its {@link PoolEntry} counting the lease, and a new {@link PinnedBuffer} around
+ * marked in use, its {@link PooledBlock} counting the lease, and a new {@link PinnedBuffer} around
  * the block's memory. A return: the entry counts it, the block goes back into its idle slots if
  * the shape is current and the pool open (else it is freed), and waiting renters are signalled.
  * Everything else (a miss, fences, waits, strict scopes, zeroing) branches off that path. On a miss
@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: rent and return take no lock; resize and close are serialised on the lifecycle
  * lock.
  */
-final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHolder, Reclaimer.ZeroingPool {
+final class BlockPool<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHolder, Reclaimer.ZeroingPool {
 
     /** A length that means "the full buffer size of the shape current at the rent", for {@code rent()}. */
     static final int FULL = Integer.MIN_VALUE;
@@ -41,7 +41,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     private final PoolSettings<A> settings;
     private final Allocator allocator;
     private final MemoryBudget budget;
-    private final PoolBooks books;
+    private final BlockLedger ledger;
     private final FencedBlocks fenced;
     private final Object lifecycle = new Object();
     private final @Nullable Throwable creationSite;
@@ -59,10 +59,10 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     private final @Nullable Reclaimer zeroing;
     /** Whether a returner asked for zeroing since the background thread's last scan of this pool. */
     private volatile boolean zeroingRequested;
-    private volatile PoolShape shape;
+    private volatile SizeClasses shape;
     private volatile boolean closed;
 
-    PoolEngine(PoolSettings<A> settings, Allocator allocator, MemoryBudget budget) {
+    BlockPool(PoolSettings<A> settings, Allocator allocator, MemoryBudget budget) {
         this.settings = settings;
         this.allocator = allocator;
         this.budget = budget;
@@ -72,11 +72,11 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         this.paranoid = settings.leakDetection() == LeakDetectionLevel.PARANOID;
         this.elementShift = Integer.numberOfTrailingZeros(settings.type().byteSize());
         this.zeroing = clearOnReturn ? allocator.reclaimer : null;
-        this.books = new PoolBooks(settings.name(), budget, allocator.leaks, settings.leakDetection());
-        this.fenced = new FencedBlocks(who, anchor -> putBack(anchor, PoolEntry.of(anchor)), () -> budget.waiters() > 0,
+        this.ledger = new BlockLedger(settings.name(), budget, allocator.leaks, settings.leakDetection());
+        this.fenced = new FencedBlocks(who, anchor -> putBack(anchor, PooledBlock.of(anchor)), () -> budget.waiters() > 0,
                 allocator.reclaimer, settings.fenceWarnAfter().toNanos(), allocator.clock);
         this.creationSite = paranoid ? new Throwable("pinned-memory pool '" + settings.name() + "' created here") : null;
-        PoolShape first = PoolShape.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
+        SizeClasses first = SizeClasses.of(0, settings.type(), settings.minBufferLength(), settings.bufferLength(),
                 settings.maxSize());
         long needed = PoolSettings.initialBytes(settings.initialSize(), settings.bufferLength(), settings.type());
         if (!budget.tryReserve(needed)) {
@@ -84,11 +84,11 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
                     true);
         }
         this.resizer = new Resizer<>(settings, budget, allocator.backend,
-                target -> allocator.allocate(books, target, settings.writeCombined(), who),
+                target -> allocator.allocate(ledger, target, settings.writeCombined(), who),
                 block -> drop(block, false), () -> shape, next -> shape = next);
-        this.waiting = new WaitingRent<>(budget, books.waits(), this::tryRent, this::budgetRefusal,
+        this.waiting = new WaitingRent<>(budget, ledger.waits(), this::tryRent, this::budgetRefusal,
                 this::interruptedRefusal);
-        this.metrics = new PoolMetrics(books, fenced, () -> shape);
+        this.metrics = new PoolMetrics(ledger, fenced, () -> shape);
         resizer.warm(first, needed);
         this.shape = first;
         budget.addIdleHolder(this);
@@ -107,7 +107,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         return who;
     }
 
-    PoolShape shape() {
+    SizeClasses shape() {
         return shape;
     }
 
@@ -182,7 +182,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         if (closed) {
             throw closedRefusal();
         }
-        PoolShape current = shape;
+        SizeClasses current = shape;
         SizeClass sizeClass;
         if (length == FULL) {
             sizeClass = current.largest;
@@ -210,7 +210,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     }
 
     /** No idle buffer: collect completed fences and look again, then allocate; null when the budget refused. */
-    private @Nullable PinnedBuffer<A> rentMissed(SizeClass sizeClass, PoolShape current, int length) {
+    private @Nullable PinnedBuffer<A> rentMissed(SizeClass sizeClass, SizeClasses current, int length) {
         if (fenced.pending() > 0 && fenced.collect()) {
             NativeBlock.Anchor anchor = sizeClass.idle.poll();
             if (anchor != null) {
@@ -221,7 +221,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         if (anchor == null) {
             return null;
         }
-        books.countMiss(sizeClass, current.idleCount(), fenced.pending());
+        ledger.countMiss(sizeClass, current.idleCount(), fenced.pending());
         return lease(anchor, length);
     }
 
@@ -240,7 +240,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     }
 
     private NativeBlock.@Nullable Anchor tryAllocate(SizeClass sizeClass) {
-        return allocator.tryAllocate(books, sizeClass, budget, settings.writeCombined(), who);
+        return allocator.tryAllocate(ledger, sizeClass, budget, settings.writeCombined(), who);
     }
 
     @Override
@@ -266,7 +266,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     /** {@return a new lease of {@code length} elements on {@code anchor}'s block, which this thread now holds alone} */
     private PinnedBuffer<A> lease(NativeBlock.Anchor anchor, int length) {
         NativeBlock block = anchor.block;
-        PoolEntry entry = PoolEntry.of(anchor);
+        PooledBlock entry = PooledBlock.of(anchor);
         long asked = (long) length << elementShift;
         entry.countRent(asked);
         if (clearOnReturn) {
@@ -306,7 +306,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
 
     @Override
     public void release(NativeBlock.Anchor anchor) {
-        PoolEntry entry = PoolEntry.of(anchor);
+        PooledBlock entry = PooledBlock.of(anchor);
         entry.countReturn();
         if (strictSegments && !entry.closeLeaseScope()) {
             // A native call still holds the lease's segment: keep the memory until it lets go.
@@ -319,7 +319,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
 
     @Override
     public void releaseAfter(NativeBlock.Anchor anchor, TransferFence fence) {
-        PoolEntry entry = PoolEntry.of(anchor);
+        PooledBlock entry = PooledBlock.of(anchor);
         entry.countReturn();
         anchor.block.transition(NativeBlock.IN_USE, NativeBlock.FENCED);
         // Strict: the lease's segment stays open until the transfer is done (it may be what the transfer uses).
@@ -330,7 +330,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     @Override
     public void segmentHandedOut(NativeBlock.Anchor anchor) {
         if (clearOnReturn && !strictSegments) {
-            PoolEntry.of(anchor).expose();
+            PooledBlock.of(anchor).expose();
         }
     }
 
@@ -339,7 +339,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
      * fences of other blocks are not collected here: the reclaimer polls them, and a rent that
      * would miss collects them first.
      */
-    private void putBack(NativeBlock.Anchor anchor, PoolEntry entry) {
+    private void putBack(NativeBlock.Anchor anchor, PooledBlock entry) {
         try {
             NativeBlock block = anchor.block;
             SizeClass sizeClass = entry.sizeClass;
@@ -388,7 +388,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
 
     /**
      * Zeroes dirty idle blocks of the current shape, a chunk at a time
-     * ({@link PoolEntry#zeroIdleChunk}), until none is left or {@code deadline}
+     * ({@link PooledBlock#zeroIdleChunk}), until none is left or {@code deadline}
      * ({@link System#nanoTime()}) passes; what is left then stays flagged. {@return the bytes
      * zeroed} Reclaimer thread only.
      */
@@ -403,11 +403,11 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
             IdleSlots<NativeBlock.Anchor> idle = sizeClass.idle;
             for (int i = 0; i < idle.capacity(); i++) {
                 NativeBlock.Anchor anchor = idle.peek(i);
-                if (anchor == null || !PoolEntry.of(anchor).wantsZeroing(strictSegments)) {
+                if (anchor == null || !PooledBlock.of(anchor).wantsZeroing(strictSegments)) {
                     continue;   // a racy read of another holder's fields: only a hint, checked again under the claim
                 }
                 long chunk;
-                while ((chunk = PoolEntry.of(anchor).zeroIdleChunk(strictSegments)) > 0) {
+                while ((chunk = PooledBlock.of(anchor).zeroIdleChunk(strictSegments)) > 0) {
                     zeroed += chunk;
                     if (System.nanoTime() - deadline > 0) {
                         zeroingRequested = true;   // the rest in the next slice
@@ -421,7 +421,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
 
     private void drop(NativeBlock block, boolean now) {
         if (now ? block.freeNow() : block.free()) {
-            books.countDropped();
+            ledger.countDropped();
         }
     }
 
@@ -452,7 +452,7 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
         }
         budget.signalWaiters();
         if (report) {
-            books.reportOutstanding(who, fenced.pending());
+            ledger.reportOutstanding(who, fenced.pending());
         }
         return true;
     }
@@ -460,30 +460,30 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
     /** The Cleaner action of the pool facade: it became unreachable without {@code close()}. */
     void abandoned() {
         int idle = shape.idleCount();
-        long bytes = books.pinnedBytes();
+        long bytes = ledger.pinnedBytes();
         if (close(false)) {
             allocator.leaks.abandoned(settings.leakDetection(), who + " (" + idle + " idle buffer(s) freed, "
-                    + books.inUse() + " still rented and " + fenced.pending() + " fenced freed when they come back; "
+                    + ledger.inUse() + " still rented and " + fenced.pending() + " fenced freed when they come back; "
                     + bytes + " pinned bytes)", creationSite);
         }
     }
 
     List<Throwable> rentSites() {
-        return List.copyOf(books.rentSites());
+        return List.copyOf(ledger.rentSites());
     }
 
     private IllegalStateException closedRefusal() {
         return new IllegalStateException(who + " is closed");
     }
 
-    private IllegalArgumentException lengthRefusal(int length, PoolShape current) {
+    private IllegalArgumentException lengthRefusal(int length, SizeClasses current) {
         return new IllegalArgumentException("length: " + length + " (expected: 1 to " + current.maxLength()
                 + ", the buffer size of " + who + ", in " + settings.type() + " elements)");
     }
 
     /** {@return the refusal of a rent of {@code length} elements ({@link #FULL} too), after {@code waited} if it waited} */
     private MemoryBudgetExceededException budgetRefusal(int length, @Nullable Duration waited) {
-        PoolShape current = shape;
+        SizeClasses current = shape;
         long bytes = current.classFor(length == FULL ? current.maxLength() : Math.min(length, current.maxLength())).bytes;
         return waited == null
                 ? new MemoryBudgetExceededException(bytes, budget.usedBytes(), budget.limitBytes(), settings.name(), false)
@@ -498,6 +498,6 @@ final class PoolEngine<A> implements PinnedBuffer.Owner<A>, MemoryBudget.IdleHol
 
     /** {@return the pool's state and counters now: see {@link PoolStats} for how exact} */
     PoolStats stats() {
-        return books.stats(settings, shape, fenced, allocator.backend);
+        return ledger.stats(settings, shape, fenced, allocator.backend);
     }
 }

@@ -1,6 +1,6 @@
 package dev.pinnedmemory;
 
-import dev.pinnedmemory.PoolShape.SizeClass;
+import dev.pinnedmemory.SizeClasses.SizeClass;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,14 +11,14 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A pool's entry for one of its allocations (as HikariCP's {@code PoolEntry} around a connection):
- * the {@link NativeBlock} (memory and exactly-once free) and what the pool keeps about it, with the
+ * A block as a pool keeps it: the pool's entry for one of its allocations (what HikariCP calls the
+ * {@code PoolEntry} around a connection): the {@link NativeBlock} (memory and exactly-once free) and what the pool keeps about it, with the
  * behaviour that touches only that: its size class; the rent, return and asked-byte counts; how far
  * holders may have written (the dirty extent), zeroed before the next renter sees it, by that
  * renter or, one chunk at a time, by the background thread; whether a lease handed out its segment;
  * a strict lease's scope, opened at the rent and closed at the return; whether a resize kept its
  * budget bytes. As the block's {@link NativeBlock.Owner} it passes the block's allocation, free and
- * leak on to the pool's {@link PoolBooks}.
+ * leak on to the pool's {@link BlockLedger}.
  *
  * <p>Layout: the fields a rent and a return write and read lie between 64 bytes of padding on
  * either side, as in {@link NativeBlock} (which says how).
@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * the idle slots' hand-off orders those writes; the counts are read racily (opaque) by stats.
  */
 @SuppressWarnings("unused")   // the padding fields
-final class PoolEntry implements NativeBlock.Owner {
+final class PooledBlock implements NativeBlock.Owner {
 
     /** Bytes zeroed per exclusive claim in the background: the longest a renter or a free ever waits for it. */
     static final long ZEROING_CHUNK_BYTES = 64 << 10;
@@ -41,9 +41,9 @@ final class PoolEntry implements NativeBlock.Owner {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            RENTS = lookup.findVarHandle(PoolEntry.class, "rents", long.class);
-            RETURNS = lookup.findVarHandle(PoolEntry.class, "returns", long.class);
-            ASKED = lookup.findVarHandle(PoolEntry.class, "askedBytes", long.class);
+            RENTS = lookup.findVarHandle(PooledBlock.class, "rents", long.class);
+            RETURNS = lookup.findVarHandle(PooledBlock.class, "returns", long.class);
+            ASKED = lookup.findVarHandle(PooledBlock.class, "askedBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,21 +75,21 @@ final class PoolEntry implements NativeBlock.Owner {
     private volatile @Nullable Arena leaseScope;
     private Object after0, after1, after2, after3, after4, after5, after6, after7;
     private Object after8, after9, after10, after11, after12, after13, after14, after15;
-    private final PoolBooks books;
+    private final BlockLedger ledger;
 
     /**
      * @param allocation makes the block with this entry as its owner (the backend call); what it
      *                   throws leaves no entry behind
      */
-    PoolEntry(PoolBooks books, SizeClass sizeClass, Function<NativeBlock.Owner, NativeBlock> allocation) {
-        this.books = books;
+    PooledBlock(BlockLedger ledger, SizeClass sizeClass, Function<NativeBlock.Owner, NativeBlock> allocation) {
+        this.ledger = ledger;
         this.sizeClass = sizeClass;
         this.block = allocation.apply(this);
     }
 
     /** {@return the entry of a pool's block} The owner of a pool's block is always its entry. */
-    static PoolEntry of(NativeBlock.Anchor anchor) {
-        return (PoolEntry) anchor.block.owner;
+    static PooledBlock of(NativeBlock.Anchor anchor) {
+        return (PooledBlock) anchor.block.owner;
     }
 
     /** Counts a lease of {@code asked} bytes; only the renter calls it. */
@@ -227,22 +227,22 @@ final class PoolEntry implements NativeBlock.Owner {
 
     @Override
     public void allocated(NativeBlock allocated) {
-        books.allocated(this);
+        ledger.allocated(this);
     }
 
     @Override
     public void freed(NativeBlock freed) {
-        books.freed(this);
+        ledger.freed(this);
     }
 
     @Override
     public void leaked(NativeBlock leaked) {
-        books.leaked(this);
+        ledger.leaked(this);
     }
 
     @Override
     public void timed(boolean allocation, long nanos) {
-        books.timed(allocation, nanos);
+        ledger.timed(allocation, nanos);
     }
 
     @Override
@@ -254,6 +254,6 @@ final class PoolEntry implements NativeBlock.Owner {
 
     @Override
     public String toString() {
-        return "entry of " + sizeClass.description + " in " + books;
+        return "entry of " + sizeClass.description + " in " + ledger;
     }
 }

@@ -4,13 +4,15 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * An input tensor as the model gets it: name, datatype, shape and the bytes, which are a view of a
- * lease (or a region) that the request owns. Immutable; thread-safe.
+ * The {@link InferenceTensor} the library makes, over a segment: an input tensor as the model gets it
+ * (name, datatype, shape and the bytes, which are a view of a lease, or a region, that the request
+ * owns), and the checked header of an output or of {@link InferenceTensor#of}. Owns nothing; immutable;
+ * thread-safe.
  */
-record Tensor(String name, Datatype type, long[] dimensions, MemorySegment data) implements InferenceTensor {
+record SegmentTensor(String name, Datatype type, long[] dimensions, MemorySegment data) implements InferenceTensor {
 
     /** {@return a tensor after checking that {@code data} holds exactly what the shape needs} */
-    static Tensor checked(String name, Datatype type, long[] shape, MemorySegment data) {
+    static SegmentTensor checked(String name, Datatype type, long[] shape, MemorySegment data) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(data, "data");
         long elements = Shapes.elementCount(shape);
@@ -23,7 +25,7 @@ record Tensor(String name, Datatype type, long[] dimensions, MemorySegment data)
             throw new IllegalArgumentException("tensor '" + name + "' (" + type + ", shape " + Shapes.describe(shape)
                     + "): " + problem);
         }
-        return new Tensor(name, type, shape, data);
+        return new SegmentTensor(name, type, shape, data);
     }
 
     @Override

@@ -55,7 +55,7 @@ class TensorSinkTests {
 
     private static byte[] fill(Datatype type, int elements, Fill fill) {
         DeclaredInput input = new DeclaredInput(0, "INPUT", type, new long[] {elements}, elements, (long) elements * type.byteSize(),
-                Map.of());
+                Map.of(), false);
         MemorySegment target = MemorySegment.ofArray(new byte[elements * type.byteSize()]);
         fill.into(new TensorSink(input, target));
         return target.toArray(ValueLayout.JAVA_BYTE);

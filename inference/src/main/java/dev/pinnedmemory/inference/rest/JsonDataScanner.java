@@ -24,6 +24,9 @@ import tools.jackson.core.exc.JacksonIOException;
  */
 final class JsonDataScanner {
 
+    /** The most bytes of a token an error message names (Jackson names up to 256 characters). */
+    private static final int TOKEN_BYTES = 40;
+    private static final String NOT_A_VALUE = "was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
     private static final int OPENED = 0;
     private static final int AFTER_COMMA = 1;
     private static final int AFTER_VALUE = 2;
@@ -256,8 +259,10 @@ final class JsonDataScanner {
         p = in.position();
         int after = number.parse(in.buffer(), p, in.end(), true);
         if (after < 0) {
-            throw malformed(number.errorAt(), number.error().equals("unrecognized token")
-                    ? "Unrecognized token '" + token(p) + "': was expecting a number" : number.error());
+            if (number.error().equals("unrecognized token")) {
+                throw unrecognized(number.errorAt(), p, "was expecting a number");
+            }
+            throw malformed(number.errorAt(), number.error());
         }
         checkWordEnd(in.buffer(), p, after, in.end());
         if (type == Datatype.FP32) {
@@ -276,8 +281,7 @@ final class JsonDataScanner {
         int end = in.end();
         for (int i = 0; i < word.length(); i++) {
             if (p + i >= end || b[p + i] != word.charAt(i)) {
-                throw malformed(p, "Unrecognized token '" + token(p) + "': was expecting (JSON String, Number, Array, Object "
-                        + "or token 'null', 'true' or 'false')");
+                throw unrecognized(p, p, NOT_A_VALUE);
             }
         }
         ensure(p, word.length() + 1);
@@ -390,19 +394,28 @@ final class JsonDataScanner {
      * Refuses a word ({@code true}, {@code NaN}, ...) that goes on in letters or digits ({@code NaNx}), before its
      * value is taken, as Jackson does; a number is taken first, and the byte after it refused after.
      */
-    private void checkWordEnd(byte[] b, int p, int after, int end) {
+    private void checkWordEnd(byte[] b, int p, int after, int end) throws IOException {
         if (after < end) {
             int c = b[after];
             if (c < 0 || c == '_' || c == '$' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
-                throw malformed(p, "Unrecognized token '" + token(p) + "': was expecting (JSON String, Number, Array, Object "
-                        + "or token 'null', 'true' or 'false')");
+                throw unrecognized(p, p, NOT_A_VALUE);
             }
         }
     }
 
+    /**
+     * {@return the refusal of the token at {@code p}, reported at {@code at}}: the token is read on to
+     * {@value #TOKEN_BYTES} bytes first, so the message is the same however the container cut the body into reads.
+     */
+    private InferenceException unrecognized(int at, int p, String expecting) throws IOException {
+        long offset = in.offsetOf(at);
+        ensure(p, TOKEN_BYTES);
+        return malformedAt(offset, "Unrecognized token '" + token(in.position()) + "': " + expecting);
+    }
+
     private String token(int p) {
         byte[] b = in.buffer();
-        int end = Math.min(in.end(), p + 40);
+        int end = Math.min(in.end(), p + TOKEN_BYTES);
         int i = p;
         while (i < end && b[i] > ' ' && b[i] != ',' && b[i] != ']' && b[i] != '[') {
             i++;
@@ -411,7 +424,10 @@ final class JsonDataScanner {
     }
 
     private InferenceException malformed(int index, String message) {
-        long offset = in.offsetOf(index);
+        return malformedAt(in.offsetOf(index), message);
+    }
+
+    private InferenceException malformedAt(long offset, String message) {
         return InferRequestReader.invalid("malformed JSON at line " + line + ", column " + (offset - lineStart + 1) + ": " + message);
     }
 

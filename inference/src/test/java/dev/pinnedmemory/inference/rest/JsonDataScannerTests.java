@@ -233,6 +233,25 @@ class JsonDataScannerTests {
         }
     }
 
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-token-named-up-to-the-read}): the token an
+     * "Unrecognized token" names was cut where the container's read ended, so the same request was refused in other
+     * words when its body came in other reads.
+     */
+    @Test
+    void anUnrecognizedTokenShouldBeNamedTheSameHoweverTheBodyIsCut() {
+        for (String data : List.of("[name\":\"B\",\"shape\":[2]]", "[tru_e_and_more_letters_than_a_read]",
+                "[NaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaN]", "[1, nullify_every_value_of_this_tensor]")) {
+            String json = "{\"data\":" + data + "}";
+            Outcome whole = read(json, Datatype.FP64, new long[] {2}, true, 0);
+            assertThat(whole.error()).as(data).startsWith("malformed JSON at line 1, column ").contains("Unrecognized token '");
+            for (long seed = 1; seed <= 20; seed++) {
+                assertThat(read(json, Datatype.FP64, new long[] {2}, true, seed).error()).as("%s, chunks of seed %d", data, seed)
+                        .isEqualTo(whole.error());
+            }
+        }
+    }
+
     @Test
     void aJsonBodyOverTheLimitInsideTheDataShouldBeRefusedAsTooLong() {
         String json = "{\"data\":[" + "1,".repeat(10_000) + "1]}";

@@ -1,5 +1,6 @@
 package dev.pinnedmemory.inference;
 
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +21,17 @@ import dev.pinnedmemory.PoolStats;
  * <li>{@code echo_<datatype>} for each of the 14 datatypes: {@code INPUT} [-1];</li>
  * <li>{@code grid} versions 1 and 2: {@code A} FP64 [-1, -1], {@code B} BYTES [-1], {@code C} BOOL [2].</li>
  * </ul>
- * The transports' targets and their named regression tests share one server per JVM ({@link #shared()}):
- * its pool's books are checked after every input ({@link #assertBalanced}).
+ * It has Triton's system shared memory extension on, with one POSIX shared memory object of
+ * {@value #OBJECT_BYTES} bytes ({@code /dev/shm/pinned-memory-test-<pid>-...-fuzz}, removed when the JVM exits)
+ * registered as two regions: {@value #REGION0} (offset 0, {@value #REGION0_BYTES} bytes) and {@value #REGION1}
+ * (offset {@value #REGION1_OFFSET}, {@value #REGION1_BYTES} bytes); {@link #client()} is the client's mapping of
+ * the whole object.
  *
- * <p>Owns its pool; lives as long as the JVM (the fuzz runs and the regression run end with it). Thread-safe
- * as the server and pool are; the targets drive it from one thread.
+ * <p>The transports' targets and their named regression tests share one server per JVM ({@link #shared()}):
+ * its books are checked after every input ({@link #assertBalanced}).
+ *
+ * <p>Owns its pool, registry and shared memory object; lives as long as the JVM (the fuzz runs and the regression
+ * run end with it). Thread-safe as the server and pool are; the targets drive it from one thread.
  */
 public final class FuzzServer {
 
@@ -35,9 +42,27 @@ public final class FuzzServer {
     /** {@code max-header-size}: the JSON of a REST request, the names and parameters of a gRPC one. */
     public static final int MAX_HEADER_BYTES = 2048;
 
+    /** The shared memory object's size. */
+    public static final int OBJECT_BYTES = 16384;
+    /** The first region: the object's first 4 KiB. */
+    public static final String REGION0 = "r0";
+    /** {@value #REGION0}'s size. */
+    public static final int REGION0_BYTES = 4096;
+    /** The second region: 8 KiB from the object's offset 4096. */
+    public static final String REGION1 = "r1";
+    /** Where {@value #REGION1} starts in the object. */
+    public static final int REGION1_OFFSET = 4096;
+    /** {@value #REGION1}'s size. */
+    public static final int REGION1_BYTES = 8192;
+
     private static final FuzzServer SHARED = new FuzzServer();
 
     private final PinnedMemoryPool<byte[]> pool;
+    private final SharedMemoryObjects objects = new SharedMemoryObjects();
+    private final SharedMemoryRegistry registry;
+    private final MemorySegment client;
+    /** What the budget holds beyond the pool's own buffers when no request runs: the registered regions. */
+    private final long idleBudgetBeyondPool;
     private final InferenceServer server;
 
     private FuzzServer() {
@@ -46,7 +71,17 @@ public final class FuzzServer {
         this.pool = PinnedMemoryPool.builder(ElementType.BYTE).name("fuzz-tensors").bufferSize(LARGEST).minBufferSize(64)
                 .maxSize(8).clearOnReturn(false).maxWait(Duration.ZERO).strictSegments(true).backend(TestPools.MLOCK)
                 .build();
-        this.server = InferenceServer.builder(pool).models(models(pool))
+        this.registry = SharedMemoryRegistry.create(TestPools.MLOCK, pool.budget(), SharedMemoryLimits.DEFAULTS);
+        String key = objects.create("fuzz", OBJECT_BYTES);
+        this.client = objects.map(key);
+        registry.register(REGION0, key, 0, REGION0_BYTES);
+        registry.register(REGION1, key, REGION1_OFFSET, REGION1_BYTES);
+        this.idleBudgetBeyondPool = pool.budget().usedBytes() - pool.stats().pinnedBytes();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            registry.close();
+            objects.close();
+        }, "fuzz-server-shared-memory"));
+        this.server = InferenceServer.builder(pool).models(models(pool)).sharedMemory(registry)
                 .limits(new InferenceLimits(MAX_INPUTS, MAX_HEADER_BYTES)).build();
     }
 
@@ -60,14 +95,25 @@ public final class FuzzServer {
         return server;
     }
 
+    /** {@return the registry of the server's shared memory regions} */
+    public SharedMemoryRegistry sharedMemory() {
+        return registry;
+    }
+
+    /** {@return the client's mapping of the whole shared memory object (both regions are slices of it)} */
+    public MemorySegment client() {
+        return client;
+    }
+
     /** {@return the pool of input tensors and of the models' copies} */
     public PinnedMemoryPool<byte[]> pool() {
         return pool;
     }
 
     /**
-     * Checks the pool's books after an input, at once (every lease of a request ends before its transport
-     * returns): nothing in use, as many returns as rents, no leaks.
+     * Checks the books after an input, at once (every lease and every hold of a request ends before its transport
+     * returns): nothing of the pool in use, as many returns as rents, no leaks; the budget back to its idle figure
+     * (the pool's buffers and the registered regions); both regions still registered and held by no request.
      *
      * @throws AssertionError naming {@code input} and the books otherwise
      */
@@ -76,6 +122,22 @@ public final class FuzzServer {
         if (stats.inUse() != 0 || stats.rents() != stats.returns() || stats.leaks() != 0) {
             throw new AssertionError("the pool's books do not balance after " + input + ": inUse " + stats.inUse()
                     + ", rents " + stats.rents() + ", returns " + stats.returns() + ", leaks " + stats.leaks());
+        }
+        long beyondPool = pool.budget().usedBytes() - stats.pinnedBytes();
+        if (beyondPool != idleBudgetBeyondPool) {
+            throw new AssertionError("the budget holds " + beyondPool + " bytes beyond the pool's buffers after " + input
+                    + ", " + idleBudgetBeyondPool + " when idle (the registered regions)");
+        }
+        List<SharedMemoryRegionStatus> regions = registry.status(null);
+        if (regions.size() != 2 || registry.heldRegionCount() != 2) {
+            throw new AssertionError("after " + input + " the registry has " + regions + ", " + registry.heldRegionCount()
+                    + " held (expected: " + REGION0 + " and " + REGION1 + ")");
+        }
+        for (SharedMemoryRegionStatus region : regions) {
+            if (region.activeRequests() != 0) {
+                throw new AssertionError("shared memory region '" + region.name() + "' is still held by "
+                        + region.activeRequests() + " requests after " + input);
+            }
         }
     }
 

@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one fuzz target drives it.
  */
-final class GrpcFuzzHarness {
+public final class GrpcFuzzHarness {
 
     /** The most bytes of a message: below the fuzzer's inputs of up to 4 KiB, so the refusal is in reach. */
     static final MessageLimit LIMIT = new MessageLimit(3072, "the fuzz server's limit");
@@ -49,7 +49,7 @@ final class GrpcFuzzHarness {
      * @param description the status's description (null for {@code OK})
      * @param response the serialised {@code ModelInferResponse} for {@code OK}, else null
      */
-    record Outcome(Status.Code code, @Nullable String description, byte @Nullable [] response) {
+    public record Outcome(Status.Code code, @Nullable String description, byte @Nullable [] response) {
 
         @Override
         public boolean equals(Object other) {
@@ -72,7 +72,7 @@ final class GrpcFuzzHarness {
     private final FuzzServer server;
     private final ModelInferRequestReader reader;
 
-    GrpcFuzzHarness(FuzzServer server) {
+    public GrpcFuzzHarness(FuzzServer server) {
         this.server = server;
         this.reader = new ModelInferRequestReader(server.inference(), LIMIT);
     }
@@ -83,12 +83,24 @@ final class GrpcFuzzHarness {
      *
      * @throws AssertionError for every broken promise
      */
-    Outcome readAndCheck(byte[] message) throws IOException {
+    public Outcome readAndCheck(byte[] message) throws IOException {
+        return readAndCheck(message, () -> { }, () -> { });
+    }
+
+    /**
+     * As {@link #readAndCheck(byte[])}, with {@code before} run before each of the two reads (to put the client's
+     * shared memory back as it was) and {@code after} after each (to check it).
+     */
+    public Outcome readAndCheck(byte[] message, Runnable before, Runnable after) throws IOException {
         int chunk = 1 + Math.floorMod(Arrays.hashCode(message), 16);
+        before.run();
         Outcome transport = outcome(TransportStreams.transport(message, chunk));
         server.assertBalanced("a message read from the transport's buffers of " + chunk + " bytes");
+        after.run();
+        before.run();
         Outcome staged = outcome(TransportStreams.once(message));
         server.assertBalanced("a message staged from a stream read once");
+        after.run();
         if (!transport.equals(staged)) {
             throw new AssertionError("the same message answered differently from the transport's buffers (" + chunk
                     + " bytes each) and from a stream read once:\n  transport: " + transport + "\n  staged:    " + staged);
@@ -137,7 +149,7 @@ final class GrpcFuzzHarness {
         return new Outcome(refusal.getCode(), refusal.getDescription(), null);
     }
 
-    /** Parses the response back with protobuf's own classes: one raw output per output, each of the bytes its shape needs. */
+    /** Parses the response back with protobuf's own classes: one raw output per output, each of the bytes its shape needs (none for an output in shared memory). */
     private static void checkResponse(byte[] bytes, List<ResponseOutput> outputs) {
         ModelInferResponse response;
         try {
@@ -157,6 +169,14 @@ final class GrpcFuzzHarness {
                 elements = Math.multiplyExact(elements, dimension);
             }
             long size = response.getRawOutputContents(i).size();
+            if (outputs.get(i).inSharedMemory()) {
+                // Written into the client's region: an empty raw content keeps the others at their outputs' index (Triton).
+                if (size != 0 || !tensor.getParametersMap().containsKey("shared_memory_region")) {
+                    throw new AssertionError("output '" + tensor.getName() + "' in shared memory answered with " + size
+                            + " raw bytes and parameters " + tensor.getParametersMap().keySet());
+                }
+                continue;
+            }
             if (!type.isVariableSize() ? size != elements * type.byteSize() : size < elements * Integer.BYTES) {
                 throw new AssertionError("output '" + tensor.getName() + "' (" + type + ", shape " + tensor.getShapeList()
                         + ") answered with " + size + " bytes");

@@ -108,14 +108,26 @@ final class RestFuzzHarness {
      * @throws AssertionError for every broken promise
      */
     @Nullable Exchange exchangeAndCheck(byte[] raw) throws IOException {
+        return exchangeAndCheck(raw, () -> { }, () -> { });
+    }
+
+    /**
+     * As {@link #exchangeAndCheck(byte[])}, with {@code before} run before each of the two exchanges (to put the
+     * client's shared memory back as it was) and {@code after} after each (to check it).
+     */
+    @Nullable Exchange exchangeAndCheck(byte[] raw, Runnable before, Runnable after) throws IOException {
+        before.run();
         Exchange whole = exchange(raw, Reads.WHOLE);
         if (whole == null) {
             return null;
         }
         check(whole);
         server.assertBalanced("a request read whole");
+        after.run();
+        before.run();
         Exchange trickled = exchange(raw, Reads.TRICKLE);
         server.assertBalanced("a request read in a trickle");
+        after.run();
         if (!whole.equals(trickled)) {
             throw new AssertionError("the same request answered differently when its body came in a trickle:\n  whole:   "
                     + whole + "\n  trickle: " + trickled);

@@ -48,6 +48,16 @@ final class SharedMemoryFuzzHarness {
     /** The models the script picks from: Triton's {@code simple}, then {@code echo_<datatype>} in {@link Datatype}'s order. */
     static final int MODELS = 1 + Datatype.values().length;
 
+    /** The client's object before each exchange, by the script's fill choice: zeros, 0 and 1 alternating, a pattern. */
+    private static final byte[][] FILLS = new byte[3][FuzzServer.OBJECT_BYTES];
+
+    static {
+        for (int i = 0; i < FuzzServer.OBJECT_BYTES; i++) {
+            FILLS[1][i] = (byte) (i & 1);
+            FILLS[2][i] = (byte) (i * 37 + 11);
+        }
+    }
+
     private static final String[] SIMPLE_INPUTS = {"INPUT0", "INPUT1"};
     private static final String[] SIMPLE_OUTPUTS = {"OUTPUT0", "OUTPUT1", "CHECKSUM"};
     private static final String[] ECHO_INPUTS = {"INPUT"};
@@ -164,13 +174,7 @@ final class SharedMemoryFuzzHarness {
 
     /** The client's side: the object filled with the request's pattern, then the inputs' bytes where they say. */
     private void prepare(Request request) {
-        for (long i = 0; i < client.byteSize(); i++) {
-            client.set(ValueLayout.JAVA_BYTE, i, (byte) switch (request.fill()) {
-                case 0 -> 0;
-                case 1 -> i & 1;
-                default -> i * 37 + 11;
-            });
-        }
+        MemorySegment.copy(FILLS[request.fill()], 0, client, ValueLayout.JAVA_BYTE, 0, FuzzServer.OBJECT_BYTES);
         for (Input input : request.inputs()) {
             long start = input.place() == null ? -1 : start(input.place());
             if (start >= 0 && input.clientBytes() != null) {
@@ -198,10 +202,10 @@ final class SharedMemoryFuzzHarness {
                 writable[(int) i] = true;
             }
         }
-        for (int i = 0; i < snapshot.length; i++) {
-            byte now = client.get(ValueLayout.JAVA_BYTE, i);
-            if (now != snapshot[i] && !writable[i]) {
-                throw new AssertionError("the shared memory object's byte " + i + " changed from " + snapshot[i] + " to " + now
+        byte[] now = client.toArray(ValueLayout.JAVA_BYTE);
+        for (int i = Arrays.mismatch(now, snapshot); i >= 0 && i < snapshot.length; i++) {
+            if (now[i] != snapshot[i] && !writable[i]) {
+                throw new AssertionError("the shared memory object's byte " + i + " changed from " + snapshot[i] + " to " + now[i]
                         + ", outside every output's range: " + describe(request));
             }
         }

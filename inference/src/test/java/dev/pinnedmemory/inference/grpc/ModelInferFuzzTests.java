@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>In the normal build ({@code fuzz-regression}), the committed corpus
  * ({@code ModelInferFuzzTestsInputs/modelInferRequest/}: the seeds of {@link GrpcSeeds} and every input that
- * once broke a promise) is replayed. Fuzzing: see the module's README ("Fuzzing").
+ * once broke a promise) is replayed. Fuzzing: docs/RELIABILITY.md, "Fuzzing".
  */
 @Tag("fuzz")
 class ModelInferFuzzTests {

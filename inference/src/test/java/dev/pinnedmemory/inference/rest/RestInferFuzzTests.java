@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>In the normal build ({@code fuzz-regression}), the committed corpus
  * ({@code RestInferFuzzTestsInputs/restRequest/}: the seeds of {@link RestSeeds} and every input that once
- * broke a promise) is replayed. Fuzzing: see the module's README ("Fuzzing").
+ * broke a promise) is replayed. Fuzzing: docs/RELIABILITY.md, "Fuzzing".
  */
 @Tag("fuzz")
 class RestInferFuzzTests {

@@ -301,13 +301,17 @@ final class JsonDataScanner {
         return p + word.length();
     }
 
-    /** {@return the text of the string at the stream's position, at least its first 41 characters} (for a refusal's message) */
+    /**
+     * {@return the text of the string at the stream's position, from its first {@value #STRING_PREFIX} bytes} (for a
+     * refusal's message); a fault in those bytes is refused as malformed. Never more than those bytes, however many
+     * the buffer holds: the refusal is the same however the container cut the body into reads.
+     */
     private String string() throws IOException {
         int p = in.position();
         ensure(p, STRING_PREFIX);
         p = in.position();
         byte[] b = in.buffer();
-        int end = in.end();
+        int end = Math.min(in.end(), p + STRING_PREFIX);
         StringBuilder text = new StringBuilder();
         int run = p + 1;
         int i = p + 1;

@@ -252,6 +252,25 @@ class JsonDataScannerTests {
         }
     }
 
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-string-read-as-far-as-the-buffer}): a string
+     * where a number belongs was read for its message as far as the buffer went, so a control character 300 bytes in
+     * was "malformed JSON" when the body came whole and "a string is not a FP32" when it came in small reads.
+     */
+    @Test
+    void aStringWhereANumberBelongsShouldBeRefusedTheSameHoweverTheBodyIsCut() {
+        String far = "{\"data\":[1.5,\"" + "x".repeat(300) + "\u001d\"]}";
+        String near = "{\"data\":[1.5,\"" + "x".repeat(100) + "\u001d\"]}";
+        Outcome farWhole = read(far, Datatype.FP32, new long[] {2}, true, 0);
+        Outcome nearWhole = read(near, Datatype.FP32, new long[] {2}, true, 0);
+        assertThat(farWhole.error()).startsWith("input 'INPUT' (FP32) element 1: a string \"xxxxxxxx").contains("is not a FP32");
+        assertThat(nearWhole.error()).startsWith("malformed JSON at line 1, column 115: Illegal unquoted character (CTRL-CHAR, code 29)");
+        for (long seed = 1; seed <= 20; seed++) {
+            assertThat(read(far, Datatype.FP32, new long[] {2}, true, seed).error()).as("seed %d", seed).isEqualTo(farWhole.error());
+            assertThat(read(near, Datatype.FP32, new long[] {2}, true, seed).error()).as("seed %d", seed).isEqualTo(nearWhole.error());
+        }
+    }
+
     @Test
     void aJsonBodyOverTheLimitInsideTheDataShouldBeRefusedAsTooLong() {
         String json = "{\"data\":[" + "1,".repeat(10_000) + "1]}";

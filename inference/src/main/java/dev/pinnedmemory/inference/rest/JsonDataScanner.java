@@ -24,6 +24,8 @@ import tools.jackson.core.exc.JacksonIOException;
  */
 final class JsonDataScanner {
 
+    /** The longest number token read whole (the digits allowed, a sign, a point, an exponent's 'e' and sign, and room). */
+    private static final int LONGEST_NUMBER = JsonNumber.MAX_DIGITS + 8;
     /** The most bytes of a token an error message names (Jackson names up to 256 characters). */
     private static final int TOKEN_BYTES = 40;
     private static final String NOT_A_VALUE = "was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
@@ -121,9 +123,8 @@ final class JsonDataScanner {
                 while (true) {
                     int after = number.parse(b, p, end, false);
                     while (after == JsonNumber.NEED_MORE) {
-                        if (end - p > JsonNumber.MAX_DIGITS + 8) {
-                            throw malformed(p, "Number value length (" + (end - p) + ") exceeds the maximum allowed ("
-                                    + JsonNumber.MAX_DIGITS + ")");
+                        if (end - p > LONGEST_NUMBER) {
+                            throw tooLong(p);
                         }
                         in.position(p);
                         boolean more = in.more();
@@ -133,7 +134,8 @@ final class JsonDataScanner {
                         after = number.parse(b, p, end, !more);
                     }
                     if (after < 0) {
-                        throw malformed(number.errorAt(), number.error());
+                        // A fault past the longest number allowed: too long, as it is when the number comes in pieces.
+                        throw number.errorAt() - p > LONGEST_NUMBER ? tooLong(p) : malformed(number.errorAt(), number.error());
                     }
                     if (number.isLiteral()) {
                         checkWordEnd(b, p, after, end);
@@ -405,6 +407,47 @@ final class JsonDataScanner {
                 throw unrecognized(p, p, NOT_A_VALUE);
             }
         }
+    }
+
+    /**
+     * {@return the refusal of the number at {@code p}, longer than {@value #LONGEST_NUMBER} bytes}, naming its digits as
+     * {@link JsonNumber} counts them (integer, fraction and exponent): counted to the number's end, reading on without
+     * keeping the bytes, so the refusal is the same however the container cut the body into reads.
+     */
+    private InferenceException tooLong(int p) throws IOException {
+        long offset = in.offsetOf(p);
+        long digits = 0;
+        int part = 0;   // 0: before the first digit (a '-' allowed), 1: integer digits, 2: fraction, 3: after 'e' (a sign allowed), 4: exponent
+        int i = p;
+        scan:
+        while (true) {
+            byte[] b = in.buffer();
+            int end = in.end();
+            for (; i < end; i++) {
+                int c = b[i];
+                boolean digit = c >= '0' && c <= '9';
+                if (digit) {
+                    digits++;
+                    part = part == 0 ? 1 : part == 3 ? 4 : part;
+                } else if (part == 0 && c == '-') {
+                    part = 1;
+                } else if (part == 1 && c == '.') {
+                    part = 2;
+                } else if ((part == 1 || part == 2) && (c | 0x20) == 'e') {
+                    part = 3;
+                } else if (part == 3 && (c == '-' || c == '+')) {
+                    part = 4;
+                } else {
+                    break scan;
+                }
+            }
+            in.position(end);
+            if (!in.more()) {
+                break;
+            }
+            i = in.position();
+        }
+        return malformedAt(offset, "Number value length (" + digits + ") exceeds the maximum allowed (" + JsonNumber.MAX_DIGITS + ")");
     }
 
     /**

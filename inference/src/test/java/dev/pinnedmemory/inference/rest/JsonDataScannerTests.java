@@ -271,6 +271,31 @@ class JsonDataScannerTests {
         }
     }
 
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-number-length-counted-to-the-buffer-end}): a
+     * number longer than the limit was refused naming how many bytes were buffered after its start (1253 read whole,
+     * 1011 in small reads), not its digits.
+     */
+    @Test
+    void aNumberOverTheLimitShouldBeRefusedNamingItsDigitsHoweverTheBodyIsCut() {
+        String[][] cases = {
+            {"1".repeat(1500), "1500"},
+            {"-" + "2".repeat(1200) + ".5e" + "1".repeat(10) + "e5", "1211"},
+            {"3".repeat(1500) + ".", "1500"},
+            {"4".repeat(1020) + "E+7", "1021"},
+        };
+        for (String[] number : cases) {
+            String json = "{\"data\":[1, " + number[0] + ", 2]}";
+            String expected = "Number value length (" + number[1] + ") exceeds the maximum allowed (1000)";
+            assertThat(read(json, Datatype.FP64, new long[] {3}, true, 0).error()).as(number[1]).isEqualTo("malformed JSON at line 1, "
+                    + "column 13: " + expected);
+            for (long seed = 1; seed <= 20; seed++) {
+                assertThat(read(json, Datatype.FP64, new long[] {3}, true, seed).error()).as("%s, chunks of seed %d", number[1], seed)
+                        .isEqualTo("malformed JSON at line 1, column 13: " + expected);
+            }
+        }
+    }
+
     @Test
     void aJsonBodyOverTheLimitInsideTheDataShouldBeRefusedAsTooLong() {
         String json = "{\"data\":[" + "1,".repeat(10_000) + "1]}";

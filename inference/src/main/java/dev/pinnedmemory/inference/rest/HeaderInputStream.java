@@ -33,6 +33,22 @@ final class HeaderInputStream extends InputStream {
         }
     }
 
+    /**
+     * A body whose first bytes are not how UTF-8 JSON can start: a NUL byte or a UTF-16 byte order mark. Jackson
+     * would guess UTF-16 or UTF-32 from them, and its guess and its decoders' errors would depend on how the
+     * container cut the body into reads; the protocol's JSON is UTF-8 (RFC 8259, section 8.1).
+     */
+    static final class NotUtf8 extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotUtf8(String what) {
+            super("the JSON is not UTF-8: " + what + " (the protocol's JSON is UTF-8 text, RFC 8259 section 8.1)");
+        }
+    }
+
+    /** How many first bytes Jackson looks at to guess an encoding. */
+    private static final int ENCODING_BYTES = 4;
+
     /** The buffer's size: large enough for every token the scanner keeps whole (numbers of up to 1000 digits). */
     static final int CHUNK = 16 * 1024;
 
@@ -48,6 +64,7 @@ final class HeaderInputStream extends InputStream {
     private final boolean strict;
     private final boolean stopAtData;
     private long consumed;
+    private boolean encodingChecked;
     private byte[] buffer = new byte[0];
     private int position;
     private int end;
@@ -250,7 +267,37 @@ final class HeaderInputStream extends InputStream {
         }
         consumed += read;
         end += read;
+        if (!encodingChecked) {
+            encodingChecked = true;
+            fillAndCheckEncoding();
+        }
         return true;
+    }
+
+    /**
+     * Reads on until the buffer holds the body's first {@value #ENCODING_BYTES} bytes (or all of a shorter body),
+     * so that the check sees the same bytes however the body was cut, and refuses those Jackson would take for
+     * UTF-16 or UTF-32.
+     */
+    private void fillAndCheckEncoding() throws IOException {
+        while (end < ENCODING_BYTES && end < buffer.length && consumed < limit) {
+            int read = body.read(buffer, end, (int) Math.min(buffer.length - end, limit - consumed));
+            if (read <= 0) {
+                break;
+            }
+            consumed += read;
+            end += read;
+        }
+        for (int i = 0; i < Math.min(end, ENCODING_BYTES); i++) {
+            if (buffer[i] == 0) {
+                throw new NotUtf8("byte " + i + " is 0x00");
+            }
+        }
+        int first = end >= 2 ? (buffer[0] & 0xFF) << 8 | buffer[1] & 0xFF : 0;
+        if (first == 0xFEFF || first == 0xFFFE) {
+            throw new NotUtf8(String.format("it starts with the UTF-16 byte order mark 0x%02X 0x%02X", buffer[0] & 0xFF,
+                    buffer[1] & 0xFF));
+        }
     }
 
     /**

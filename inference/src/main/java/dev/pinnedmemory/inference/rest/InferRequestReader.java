@@ -176,6 +176,9 @@ final class InferRequestReader {
             if (e.getCause() instanceof HeaderInputStream.TooLong tooLong) {
                 throw invalid(tooLong.getMessage());
             }
+            if (e.getCause() instanceof HeaderInputStream.NotUtf8 notUtf8) {
+                throw invalid(notUtf8.getMessage());
+            }
             throw e.getCause() != null ? e.getCause() : new IOException(e.getMessage(), e);
         } catch (StreamReadException e) {
             throw invalid("malformed JSON at " + header.where(e.getLocation()) + ": " + e.getOriginalMessage());

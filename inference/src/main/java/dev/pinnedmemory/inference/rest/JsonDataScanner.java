@@ -24,6 +24,11 @@ import tools.jackson.core.exc.JacksonIOException;
  */
 final class JsonDataScanner {
 
+    /** The longest number token read whole (the digits allowed, a sign, a point, an exponent's 'e' and sign, and room). */
+    private static final int LONGEST_NUMBER = JsonNumber.MAX_DIGITS + 8;
+    /** The most bytes of a token an error message names (Jackson names up to 256 characters). */
+    private static final int TOKEN_BYTES = 40;
+    private static final String NOT_A_VALUE = "was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
     private static final int OPENED = 0;
     private static final int AFTER_COMMA = 1;
     private static final int AFTER_VALUE = 2;
@@ -118,9 +123,8 @@ final class JsonDataScanner {
                 while (true) {
                     int after = number.parse(b, p, end, false);
                     while (after == JsonNumber.NEED_MORE) {
-                        if (end - p > JsonNumber.MAX_DIGITS + 8) {
-                            throw malformed(p, "Number value length (" + (end - p) + ") exceeds the maximum allowed ("
-                                    + JsonNumber.MAX_DIGITS + ")");
+                        if (end - p > LONGEST_NUMBER) {
+                            throw tooLong(p);
                         }
                         in.position(p);
                         boolean more = in.more();
@@ -130,7 +134,8 @@ final class JsonDataScanner {
                         after = number.parse(b, p, end, !more);
                     }
                     if (after < 0) {
-                        throw malformed(number.errorAt(), number.error());
+                        // A fault past the longest number allowed: too long, as it is when the number comes in pieces.
+                        throw number.errorAt() - p > LONGEST_NUMBER ? tooLong(p) : malformed(number.errorAt(), number.error());
                     }
                     if (number.isLiteral()) {
                         checkWordEnd(b, p, after, end);
@@ -256,8 +261,10 @@ final class JsonDataScanner {
         p = in.position();
         int after = number.parse(in.buffer(), p, in.end(), true);
         if (after < 0) {
-            throw malformed(number.errorAt(), number.error().equals("unrecognized token")
-                    ? "Unrecognized token '" + token(p) + "': was expecting a number" : number.error());
+            if (number.error().equals("unrecognized token")) {
+                throw unrecognized(number.errorAt(), p, "was expecting a number");
+            }
+            throw malformed(number.errorAt(), number.error());
         }
         checkWordEnd(in.buffer(), p, after, in.end());
         if (type == Datatype.FP32) {
@@ -276,8 +283,7 @@ final class JsonDataScanner {
         int end = in.end();
         for (int i = 0; i < word.length(); i++) {
             if (p + i >= end || b[p + i] != word.charAt(i)) {
-                throw malformed(p, "Unrecognized token '" + token(p) + "': was expecting (JSON String, Number, Array, Object "
-                        + "or token 'null', 'true' or 'false')");
+                throw unrecognized(p, p, NOT_A_VALUE);
             }
         }
         ensure(p, word.length() + 1);
@@ -297,13 +303,17 @@ final class JsonDataScanner {
         return p + word.length();
     }
 
-    /** {@return the text of the string at the stream's position, at least its first 41 characters} (for a refusal's message) */
+    /**
+     * {@return the text of the string at the stream's position, from its first {@value #STRING_PREFIX} bytes} (for a
+     * refusal's message); a fault in those bytes is refused as malformed. Never more than those bytes, however many
+     * the buffer holds: the refusal is the same however the container cut the body into reads.
+     */
     private String string() throws IOException {
         int p = in.position();
         ensure(p, STRING_PREFIX);
         p = in.position();
         byte[] b = in.buffer();
-        int end = in.end();
+        int end = Math.min(in.end(), p + STRING_PREFIX);
         StringBuilder text = new StringBuilder();
         int run = p + 1;
         int i = p + 1;
@@ -390,19 +400,69 @@ final class JsonDataScanner {
      * Refuses a word ({@code true}, {@code NaN}, ...) that goes on in letters or digits ({@code NaNx}), before its
      * value is taken, as Jackson does; a number is taken first, and the byte after it refused after.
      */
-    private void checkWordEnd(byte[] b, int p, int after, int end) {
+    private void checkWordEnd(byte[] b, int p, int after, int end) throws IOException {
         if (after < end) {
             int c = b[after];
             if (c < 0 || c == '_' || c == '$' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
-                throw malformed(p, "Unrecognized token '" + token(p) + "': was expecting (JSON String, Number, Array, Object "
-                        + "or token 'null', 'true' or 'false')");
+                throw unrecognized(p, p, NOT_A_VALUE);
             }
         }
     }
 
+    /**
+     * {@return the refusal of the number at {@code p}, longer than {@value #LONGEST_NUMBER} bytes}, naming its digits as
+     * {@link JsonNumber} counts them (integer, fraction and exponent): counted to the number's end, reading on without
+     * keeping the bytes, so the refusal is the same however the container cut the body into reads.
+     */
+    private InferenceException tooLong(int p) throws IOException {
+        long offset = in.offsetOf(p);
+        long digits = 0;
+        int part = 0;   // 0: before the first digit (a '-' allowed), 1: integer digits, 2: fraction, 3: after 'e' (a sign allowed), 4: exponent
+        int i = p;
+        scan:
+        while (true) {
+            byte[] b = in.buffer();
+            int end = in.end();
+            for (; i < end; i++) {
+                int c = b[i];
+                boolean digit = c >= '0' && c <= '9';
+                if (digit) {
+                    digits++;
+                    part = part == 0 ? 1 : part == 3 ? 4 : part;
+                } else if (part == 0 && c == '-') {
+                    part = 1;
+                } else if (part == 1 && c == '.') {
+                    part = 2;
+                } else if ((part == 1 || part == 2) && (c | 0x20) == 'e') {
+                    part = 3;
+                } else if (part == 3 && (c == '-' || c == '+')) {
+                    part = 4;
+                } else {
+                    break scan;
+                }
+            }
+            in.position(end);
+            if (!in.more()) {
+                break;
+            }
+            i = in.position();
+        }
+        return malformedAt(offset, "Number value length (" + digits + ") exceeds the maximum allowed (" + JsonNumber.MAX_DIGITS + ")");
+    }
+
+    /**
+     * {@return the refusal of the token at {@code p}, reported at {@code at}}: the token is read on to
+     * {@value #TOKEN_BYTES} bytes first, so the message is the same however the container cut the body into reads.
+     */
+    private InferenceException unrecognized(int at, int p, String expecting) throws IOException {
+        long offset = in.offsetOf(at);
+        ensure(p, TOKEN_BYTES);
+        return malformedAt(offset, "Unrecognized token '" + token(in.position()) + "': " + expecting);
+    }
+
     private String token(int p) {
         byte[] b = in.buffer();
-        int end = Math.min(in.end(), p + 40);
+        int end = Math.min(in.end(), p + TOKEN_BYTES);
         int i = p;
         while (i < end && b[i] > ' ' && b[i] != ',' && b[i] != ']' && b[i] != '[') {
             i++;
@@ -411,7 +471,10 @@ final class JsonDataScanner {
     }
 
     private InferenceException malformed(int index, String message) {
-        long offset = in.offsetOf(index);
+        return malformedAt(in.offsetOf(index), message);
+    }
+
+    private InferenceException malformedAt(long offset, String message) {
         return InferRequestReader.invalid("malformed JSON at line " + line + ", column " + (offset - lineStart + 1) + ": " + message);
     }
 

@@ -233,6 +233,69 @@ class JsonDataScannerTests {
         }
     }
 
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-token-named-up-to-the-read}): the token an
+     * "Unrecognized token" names was cut where the container's read ended, so the same request was refused in other
+     * words when its body came in other reads.
+     */
+    @Test
+    void anUnrecognizedTokenShouldBeNamedTheSameHoweverTheBodyIsCut() {
+        for (String data : List.of("[name\":\"B\",\"shape\":[2]]", "[tru_e_and_more_letters_than_a_read]",
+                "[NaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaNaN]", "[1, nullify_every_value_of_this_tensor]")) {
+            String json = "{\"data\":" + data + "}";
+            Outcome whole = read(json, Datatype.FP64, new long[] {2}, true, 0);
+            assertThat(whole.error()).as(data).startsWith("malformed JSON at line 1, column ").contains("Unrecognized token '");
+            for (long seed = 1; seed <= 20; seed++) {
+                assertThat(read(json, Datatype.FP64, new long[] {2}, true, seed).error()).as("%s, chunks of seed %d", data, seed)
+                        .isEqualTo(whole.error());
+            }
+        }
+    }
+
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-string-read-as-far-as-the-buffer}): a string
+     * where a number belongs was read for its message as far as the buffer went, so a control character 300 bytes in
+     * was "malformed JSON" when the body came whole and "a string is not a FP32" when it came in small reads.
+     */
+    @Test
+    void aStringWhereANumberBelongsShouldBeRefusedTheSameHoweverTheBodyIsCut() {
+        String far = "{\"data\":[1.5,\"" + "x".repeat(300) + "\u001d\"]}";
+        String near = "{\"data\":[1.5,\"" + "x".repeat(100) + "\u001d\"]}";
+        Outcome farWhole = read(far, Datatype.FP32, new long[] {2}, true, 0);
+        Outcome nearWhole = read(near, Datatype.FP32, new long[] {2}, true, 0);
+        assertThat(farWhole.error()).startsWith("input 'INPUT' (FP32) element 1: a string \"xxxxxxxx").contains("is not a FP32");
+        assertThat(nearWhole.error()).startsWith("malformed JSON at line 1, column 115: Illegal unquoted character (CTRL-CHAR, code 29)");
+        for (long seed = 1; seed <= 20; seed++) {
+            assertThat(read(far, Datatype.FP32, new long[] {2}, true, seed).error()).as("seed %d", seed).isEqualTo(farWhole.error());
+            assertThat(read(near, Datatype.FP32, new long[] {2}, true, seed).error()).as("seed %d", seed).isEqualTo(nearWhole.error());
+        }
+    }
+
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-number-length-counted-to-the-buffer-end}): a
+     * number longer than the limit was refused naming how many bytes were buffered after its start (1253 read whole,
+     * 1011 in small reads), not its digits.
+     */
+    @Test
+    void aNumberOverTheLimitShouldBeRefusedNamingItsDigitsHoweverTheBodyIsCut() {
+        String[][] cases = {
+            {"1".repeat(1500), "1500"},
+            {"-" + "2".repeat(1200) + ".5e" + "1".repeat(10) + "e5", "1211"},
+            {"3".repeat(1500) + ".", "1500"},
+            {"4".repeat(1020) + "E+7", "1021"},
+        };
+        for (String[] number : cases) {
+            String json = "{\"data\":[1, " + number[0] + ", 2]}";
+            String expected = "Number value length (" + number[1] + ") exceeds the maximum allowed (1000)";
+            assertThat(read(json, Datatype.FP64, new long[] {3}, true, 0).error()).as(number[1]).isEqualTo("malformed JSON at line 1, "
+                    + "column 13: " + expected);
+            for (long seed = 1; seed <= 20; seed++) {
+                assertThat(read(json, Datatype.FP64, new long[] {3}, true, seed).error()).as("%s, chunks of seed %d", number[1], seed)
+                        .isEqualTo("malformed JSON at line 1, column 13: " + expected);
+            }
+        }
+    }
+
     @Test
     void aJsonBodyOverTheLimitInsideTheDataShouldBeRefusedAsTooLong() {
         String json = "{\"data\":[" + "1,".repeat(10_000) + "1]}";

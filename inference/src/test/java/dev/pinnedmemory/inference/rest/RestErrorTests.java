@@ -70,6 +70,28 @@ class RestErrorTests {
         assertError(http.post(SIMPLE, "{} {}".getBytes(StandardCharsets.UTF_8)), 400, "the JSON header goes on after its object");
     }
 
+    /**
+     * Found by the REST fuzz target (issue 32; corpus input {@code crash-nul-bytes-read-as-utf32}): a body that starts with NUL
+     * bytes is read by Jackson as UTF-32, whose decoder throws an {@code IOException} on the first bad character, and
+     * that was taken for a client that went away: the request was dropped and Tomcat answered an empty 200; and how
+     * far the decoder got, so the answer, depended on how the body was cut into reads. JSON is UTF-8 (RFC 8259).
+     */
+    @Test
+    void aJsonHeaderThatIsNotValidTextShouldBe400NamingTheEncodingError() throws IOException {
+        byte[] nulThenText = new byte[77];
+        System.arraycopy("st:8000 {\"inputs\":[]}".getBytes(StandardCharsets.US_ASCII), 0, nulThenText, 60, 17);
+        assertError(http.post("/v2/models/echo_fp32/infer", nulThenText), 400,
+                "the JSON is not UTF-8: byte 0 is 0x00 (the protocol's JSON is UTF-8 text, RFC 8259 section 8.1)");
+        assertError(http.post("/v2/models/echo_fp32/infer", new byte[] {'{', 0, 0, 0, '}', 0, 0, 0}), 400,
+                "the JSON is not UTF-8: byte 1 is 0x00");
+        assertError(http.post("/v2/models/echo_fp32/infer", new byte[] {(byte) 0xFF, (byte) 0xFE, '{', 0, '}', 0}), 400,
+                "the JSON is not UTF-8: byte 3 is 0x00");
+        assertError(http.post("/v2/models/echo_fp32/infer", new byte[] {(byte) 0xFE, (byte) 0xFF, '{', '}'}), 400,
+                "the JSON is not UTF-8: it starts with the UTF-16 byte order mark 0xFE 0xFF");
+        assertError(http.post("/v2/repository/index", new byte[] {0, '{', 0, '}'}), 400, "the JSON is not UTF-8: byte 0 is 0x00");
+        assertThat(pool.stats().inUse()).isZero();
+    }
+
     @Test
     void badHeaderLengthsShouldBe400BeforeAnythingIsRead() throws IOException {
         long rents = pool.stats().rents();

@@ -81,21 +81,15 @@ final class CudaRegisterBackend implements PageLockingBackend {
      * @throws BackendException naming {@code cudaHostRegister} and the CUDA error; nothing stays registered
      */
     static PageLock lockRegistered(CudaHost host, MemorySegment segment, long pageSize) {
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException("segment: heap memory (expected: native memory, which has an address to lock)");
-        }
-        if (segment.byteSize() == 0) {
-            return PageLock.of("cudaHostRegister", 0, () -> { });
-        }
-        long start = segment.address() / pageSize * pageSize;
-        long length = AnonymousMappings.roundUp(segment.address() + segment.byteSize(), pageSize) - start;
-        CudaHost.Pinned registration = host.hostRegister(start, length);
-        return PageLock.of("cudaHostRegister", segment.byteSize(), () -> {
-            int code = host.hostUnregister(registration);
-            if (code != 0) {
-                throw new BackendException("cudaHostUnregister of " + Sizes.bytes(length) + " on device "
-                        + registration.device() + " failed: " + host.errorName(code), length);
-            }
+        return PageLock.ofPages("cudaHostRegister", segment, pageSize, (start, length) -> {
+            CudaHost.Pinned registration = host.hostRegister(start, length);
+            return () -> {
+                int code = host.hostUnregister(registration);
+                if (code != 0) {
+                    throw new BackendException("cudaHostUnregister of " + Sizes.bytes(length) + " on device "
+                            + registration.device() + " failed: " + host.errorName(code), length);
+                }
+            };
         });
     }
 

@@ -91,24 +91,18 @@ final class MlockBackend implements PageLockingBackend {
      */
     @Override
     public PageLock lock(MemorySegment segment) {
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException("segment: heap memory (expected: native memory, which has an address to lock)");
-        }
-        if (segment.byteSize() == 0) {
-            return PageLock.of("mlock", 0, () -> { });
-        }
-        long start = segment.address() / pageSize * pageSize;
-        long length = AnonymousMappings.roundUp(segment.address() + segment.byteSize(), pageSize) - start;
-        Libc.Result lock = Libc.mlock(start, length);
-        if (lock.failed()) {
-            throw new BackendException(refusal(length, lock.errno()), segment.byteSize());
-        }
-        return PageLock.of("mlock", segment.byteSize(), () -> {
-            Libc.Result unlock = Libc.munlock(start, length);
-            if (unlock.failed()) {
-                throw new BackendException("munlock of " + Sizes.bytes(length) + " failed: " + Libc.errorName(unlock.errno()),
-                        length);
+        return PageLock.ofPages("mlock", segment, pageSize, (start, length) -> {
+            Libc.Result lock = Libc.mlock(start, length);
+            if (lock.failed()) {
+                throw new BackendException(refusal(length, lock.errno()), segment.byteSize());
             }
+            return () -> {
+                Libc.Result unlock = Libc.munlock(start, length);
+                if (unlock.failed()) {
+                    throw new BackendException("munlock of " + Sizes.bytes(length) + " failed: "
+                            + Libc.errorName(unlock.errno()), length);
+                }
+            };
         });
     }
 

@@ -1,5 +1,6 @@
 package dev.pinnedmemory.backend;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -47,6 +48,36 @@ public final class PageLock implements AutoCloseable {
             throw new IllegalArgumentException("method: '" + NOT_LOCKED + "' names memory that is not locked; use PageLock.none");
         }
         return new PageLock(method, byteSize, unlock);
+    }
+
+    /**
+     * {@return a lock by {@code method} of the whole pages that hold {@code segment}}: {@code locker} locks
+     * them and gives back what unlocks them. An empty segment locks nothing and unlocks nothing.
+     *
+     * @throws IllegalArgumentException for heap memory, which has no address to lock
+     */
+    static PageLock ofPages(String method, MemorySegment segment, long pageSize, PageLocker locker) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("segment: heap memory (expected: native memory, which has an address to lock)");
+        }
+        if (segment.byteSize() == 0) {
+            return of(method, 0, () -> { });
+        }
+        long start = segment.address() / pageSize * pageSize;
+        long length = AnonymousMappings.roundUp(segment.address() + segment.byteSize(), pageSize) - start;
+        return of(method, segment.byteSize(), locker.lock(start, length));
+    }
+
+    /** Locks a page-aligned range for {@link #ofPages}; stateless. */
+    @FunctionalInterface
+    interface PageLocker {
+
+        /**
+         * Locks {@code length} bytes from {@code start}, both page-aligned, and {@return what unlocks them}.
+         *
+         * @throws BackendException naming the call when the operating system or driver refuses; nothing stays locked
+         */
+        Runnable lock(long start, long length);
     }
 
     /** {@return a lock that locked nothing over {@code byteSize} bytes: {@link #pageLocked()} is false, closing it does nothing} */

@@ -13,8 +13,10 @@ import java.util.Map;
 import dev.pinnedmemory.inference.InferenceCall;
 import dev.pinnedmemory.inference.ResponseOutput;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonGenerator;
@@ -66,7 +68,8 @@ final class InferResponseWriter {
     private InferResponseWriter() {
     }
 
-    static void write(HttpServletResponse response, InferenceCall call, List<ResponseOutput> outputs) throws IOException {
+    static void write(HttpServletRequest request, HttpServletResponse response, InferenceCall call, List<ResponseOutput> outputs)
+            throws IOException {
         boolean allBinary = Boolean.TRUE.equals(call.parameters().get("binary_data_output"));
         boolean[] binary = new boolean[outputs.size()];
         long binaryBytes = 0;
@@ -92,7 +95,7 @@ final class InferResponseWriter {
         response.setContentType(ProtocolJson.APPLICATION_OCTET_STREAM);
         response.setHeader(ProtocolJson.INFERENCE_HEADER_CONTENT_LENGTH, Integer.toString(header.size()));
         response.setContentLengthLong(header.size() + binaryBytes);
-        ServletOutputStream direct = bufferWriting(response);
+        ServletOutputStream direct = bufferWriting(request, response);
         ServletOutputStream out = direct != null ? direct : response.getOutputStream();
         header.writeTo(out);
         byte[] chunk = null;
@@ -120,15 +123,17 @@ final class InferResponseWriter {
 
     /**
      * {@return the stream binary outputs are written to as buffers}: the response's own where it writes buffers
-     * itself, else, beneath Spring MVC's async lifecycle wrapper, the container's; null when neither does (the
-     * caller copies through a heap chunk)
+     * itself, else, beneath Spring MVC's async lifecycle wrapper, the container's, for a request that is not
+     * async (where the wrapper's lock keeps a write from racing the container's error and completion callbacks,
+     * it is kept); null when neither (the caller copies through a heap chunk)
      */
-    static @Nullable ServletOutputStream bufferWriting(ServletResponse response) throws IOException {
+    static @Nullable ServletOutputStream bufferWriting(ServletRequest request, ServletResponse response) throws IOException {
         ServletOutputStream out = response.getOutputStream();
         if (WRITES_BUFFERS.get(out.getClass())) {
             return out;
         }
-        if (out.getClass().getName().equals(SPRING_LIFECYCLE_STREAM) && response instanceof ServletResponseWrapper wrapper) {
+        if (out.getClass().getName().equals(SPRING_LIFECYCLE_STREAM) && !request.isAsyncStarted()
+                && response instanceof ServletResponseWrapper wrapper) {
             ServletOutputStream beneath = wrapper.getResponse().getOutputStream();
             if (WRITES_BUFFERS.get(beneath.getClass())) {
                 return beneath;

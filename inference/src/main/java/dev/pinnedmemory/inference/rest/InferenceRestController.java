@@ -191,7 +191,7 @@ public final class InferenceRestController {
         try {
             new InferRequestReader(call, request, server.limits().maxHeaderBytes(), version).read();
             List<ResponseOutput> outputs = call.infer();
-            InferResponseWriter.write(response, call, outputs);
+            InferResponseWriter.write(request, response, call, outputs);
         } catch (InferenceException e) {
             call.fail(e);
             if (e.reason() == InferenceException.Reason.MODEL_FAILED) {

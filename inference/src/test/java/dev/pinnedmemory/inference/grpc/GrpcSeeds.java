@@ -3,14 +3,13 @@ package dev.pinnedmemory.inference.grpc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 import com.google.protobuf.ByteString;
+import dev.pinnedmemory.inference.FuzzCorpus;
 import inference.GrpcPredictV2.InferParameter;
 import inference.GrpcPredictV2.InferTensorContents;
 import inference.GrpcPredictV2.ModelInferRequest;
@@ -37,11 +36,7 @@ final class GrpcSeeds {
 
     /** Writes every seed into the directory {@code args[0]}. */
     public static void main(String[] args) throws IOException {
-        Path directory = Path.of(args[0]);
-        Files.createDirectories(directory);
-        for (Map.Entry<String, byte[]> seed : all().entrySet()) {
-            Files.write(directory.resolve(seed.getKey()), seed.getValue());
-        }
+        FuzzCorpus.write(args[0], all());
     }
 
     /** {@return every seed by its file name} */

@@ -1,11 +1,11 @@
 package dev.pinnedmemory.inference.grpc;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pinnedmemory.inference.FuzzCorpus;
 import dev.pinnedmemory.inference.FuzzServer;
 import io.grpc.Status;
 import org.junit.jupiter.api.Tag;
@@ -39,14 +39,7 @@ class ModelInferFuzzTests {
 
     @Test
     void theCommittedCorpusShouldHoldEverySeed() throws IOException {
-        for (Map.Entry<String, byte[]> seed : GrpcSeeds.all().entrySet()) {
-            try (InputStream committed = getClass().getResourceAsStream("ModelInferFuzzTestsInputs/modelInferRequest/"
-                    + seed.getKey())) {
-                assertThat(committed).as("seed %s (run GrpcSeeds.main to write it)", seed.getKey()).isNotNull();
-                assertThat(committed.readAllBytes()).as("seed %s (run GrpcSeeds.main to write it)", seed.getKey())
-                        .isEqualTo(seed.getValue());
-            }
-        }
+        FuzzCorpus.assertHoldsEverySeed(ModelInferFuzzTests.class, "modelInferRequest", GrpcSeeds.all(), GrpcSeeds.class);
     }
 
     @Test

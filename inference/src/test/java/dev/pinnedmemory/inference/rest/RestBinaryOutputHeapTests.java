@@ -64,20 +64,7 @@ class RestBinaryOutputHeapTests {
     /** Behind a wrapper the writer does not know, outputs go through it (a filter's caching stream must see them). */
     @Test
     void anUnknownWrappersStreamShouldBeWrittenThroughNotLookedBeneath() throws IOException {
-        ServletOutputStream caching = new ServletOutputStream() {
-            @Override
-            public boolean isReady() {
-                return true;
-            }
-
-            @Override
-            public void setWriteListener(WriteListener listener) {
-            }
-
-            @Override
-            public void write(int b) {
-            }
-        };
+        ServletOutputStream caching = new DroppingStream();
         HttpServletResponseWrapper wrapped = new HttpServletResponseWrapper(new MockHttpServletResponse()) {
             @Override
             public ServletOutputStream getOutputStream() {
@@ -123,8 +110,8 @@ class RestBinaryOutputHeapTests {
         assertThat(InferResponseWriter.bufferWriting(request, springs)).as("an async request").isNull();
     }
 
-    /** A container's stream that writes a {@code ByteBuffer} itself, as Tomcat's does; it drops the bytes. */
-    private static final class BufferWritingStream extends ServletOutputStream {
+    /** A stream that drops the bytes, its {@code write(ByteBuffer)} the Servlet API's copying default (a filter's). */
+    private static class DroppingStream extends ServletOutputStream {
 
         @Override
         public boolean isReady() {
@@ -138,6 +125,10 @@ class RestBinaryOutputHeapTests {
         @Override
         public void write(int b) {
         }
+    }
+
+    /** A container's stream that writes a {@code ByteBuffer} itself, as Tomcat's does; it drops the bytes. */
+    private static final class BufferWritingStream extends DroppingStream {
 
         @Override
         public void write(ByteBuffer buffer) {

@@ -1,11 +1,11 @@
 package dev.pinnedmemory.inference.rest;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pinnedmemory.inference.FuzzCorpus;
 import dev.pinnedmemory.inference.FuzzServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,13 +38,7 @@ class RestInferFuzzTests {
 
     @Test
     void theCommittedCorpusShouldHoldEverySeed() throws IOException {
-        for (Map.Entry<String, byte[]> seed : RestSeeds.all().entrySet()) {
-            try (InputStream committed = getClass().getResourceAsStream("RestInferFuzzTestsInputs/restRequest/" + seed.getKey())) {
-                assertThat(committed).as("seed %s (run RestSeeds.main to write it)", seed.getKey()).isNotNull();
-                assertThat(committed.readAllBytes()).as("seed %s (run RestSeeds.main to write it)", seed.getKey())
-                        .isEqualTo(seed.getValue());
-            }
-        }
+        FuzzCorpus.assertHoldsEverySeed(RestInferFuzzTests.class, "restRequest", RestSeeds.all(), RestSeeds.class);
     }
 
     @Test

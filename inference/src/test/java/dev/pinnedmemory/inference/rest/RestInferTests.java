@@ -59,29 +59,7 @@ class RestInferTests {
     /** The protocol's JSON example, as written: its BOOL input has 1 element for shape [3], which the protocol refuses. */
     @Test
     void theProtocolsJsonExampleShouldBeRefusedForItsElementCountAndAnsweredOnceCorrected() throws Exception {
-        String example = """
-                {
-                  "id" : "42",
-                  "inputs" : [
-                    {
-                      "name" : "input0",
-                      "shape" : [ 2, 2 ],
-                      "datatype" : "UINT32",
-                      "data" : [ 1, 2, 3, 4 ]
-                    },
-                    {
-                      "name" : "input1",
-                      "shape" : [ 3 ],
-                      "datatype" : "BOOL",
-                      "data" : [ true ]
-                    }
-                  ],
-                  "outputs" : [
-                    {
-                      "name" : "output0"
-                    }
-                  ]
-                }""";
+        String example = SpecExamples.JSON;
         RawHttp.Response refused = http.post("/v2/models/mymodel/infer", example.getBytes(StandardCharsets.UTF_8),
                 "Content-Type: application/json");
         assertThat(refused.status()).isEqualTo(400);
@@ -105,37 +83,7 @@ class RestInferTests {
     /** The binary tensor data extension's example, as written: 19 bytes of binary data after a pretty-printed header. */
     @Test
     void theBinaryExtensionsExampleShouldBeAnsweredWithABinaryOutput() throws Exception {
-        String header = """
-                {
-                  "model_name" : "mymodel",
-                  "inputs" : [
-                    {
-                      "name" : "input0",
-                      "shape" : [ 2, 2 ],
-                      "datatype" : "UINT32",
-                      "parameters" : {
-                        "binary_data_size" : 16
-                      }
-                    },
-                    {
-                      "name" : "input1",
-                      "shape" : [ 3 ],
-                      "datatype" : "BOOL",
-                      "parameters" : {
-                        "binary_data_size" : 3
-                      }
-                    }
-                  ],
-                  "outputs" : [
-                    {
-                      "name" : "output0",
-                      "parameters" : {
-                        "binary_data" : true
-                      }
-                    }
-                  ]
-                }
-                """;
+        String header = SpecExamples.BINARY_HEADER;
         ByteBuffer binary = ByteBuffer.allocate(19).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(2).putInt(3).putInt(4)
                 .put((byte) 1).put((byte) 0).put((byte) 1);
         RawHttp.Response answer = http.postBinary("/v2/models/mymodel/infer", header, binary.array(),

@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import dev.pinnedmemory.inference.FuzzCorpus;
 
 /**
  * The REST fuzz target's seed corpus: raw HTTP requests, byte for byte as the protocol's examples and
@@ -25,75 +25,19 @@ final class RestSeeds {
 
     /** Writes every seed into the directory {@code args[0]}. */
     public static void main(String[] args) throws IOException {
-        Path directory = Path.of(args[0]);
-        Files.createDirectories(directory);
-        for (Map.Entry<String, byte[]> seed : all().entrySet()) {
-            Files.write(directory.resolve(seed.getKey()), seed.getValue());
-        }
+        FuzzCorpus.write(args[0], all());
     }
 
     /** {@return every seed by its file name} */
     static Map<String, byte[]> all() {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         // The protocol's JSON example as written (its BOOL input has 1 element for shape [3]) and corrected.
-        String example = """
-                {
-                  "id" : "42",
-                  "inputs" : [
-                    {
-                      "name" : "input0",
-                      "shape" : [ 2, 2 ],
-                      "datatype" : "UINT32",
-                      "data" : [ 1, 2, 3, 4 ]
-                    },
-                    {
-                      "name" : "input1",
-                      "shape" : [ 3 ],
-                      "datatype" : "BOOL",
-                      "data" : [ true ]
-                    }
-                  ],
-                  "outputs" : [
-                    {
-                      "name" : "output0"
-                    }
-                  ]
-                }""";
+        String example = SpecExamples.JSON;
         seeds.put("spec-json-example", post("/v2/models/mymodel/infer", example, "Content-Type: application/json"));
         seeds.put("spec-json-example-corrected", post("/v2/models/mymodel/infer",
                 example.replace("[ true ]", "[ true, false, true ]"), "Content-Type: application/json"));
         // The binary tensor data extension's example: 19 bytes of binary data after a pretty-printed header.
-        String binaryExample = """
-                {
-                  "model_name" : "mymodel",
-                  "inputs" : [
-                    {
-                      "name" : "input0",
-                      "shape" : [ 2, 2 ],
-                      "datatype" : "UINT32",
-                      "parameters" : {
-                        "binary_data_size" : 16
-                      }
-                    },
-                    {
-                      "name" : "input1",
-                      "shape" : [ 3 ],
-                      "datatype" : "BOOL",
-                      "parameters" : {
-                        "binary_data_size" : 3
-                      }
-                    }
-                  ],
-                  "outputs" : [
-                    {
-                      "name" : "output0",
-                      "parameters" : {
-                        "binary_data" : true
-                      }
-                    }
-                  ]
-                }
-                """;
+        String binaryExample = SpecExamples.BINARY_HEADER;
         seeds.put("spec-binary-example", postBinary("/v2/models/mymodel/infer", binaryExample,
                 le(16 + 3).putInt(1).putInt(2).putInt(3).putInt(4).put((byte) 1).put((byte) 0).put((byte) 1).array(),
                 "Content-Type: application/octet-stream"));

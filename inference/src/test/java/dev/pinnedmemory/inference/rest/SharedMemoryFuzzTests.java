@@ -1,10 +1,10 @@
 package dev.pinnedmemory.inference.rest;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pinnedmemory.inference.FuzzCorpus;
 import dev.pinnedmemory.inference.FuzzServer;
 import dev.pinnedmemory.inference.grpc.GrpcFuzzHarness;
 import io.grpc.Status;
@@ -37,14 +37,7 @@ class SharedMemoryFuzzTests {
 
     @Test
     void theCommittedCorpusShouldHoldEverySeed() throws IOException {
-        for (Map.Entry<String, byte[]> seed : SharedMemorySeeds.all().entrySet()) {
-            try (InputStream committed = getClass().getResourceAsStream("SharedMemoryFuzzTestsInputs/sharedMemoryRequest/"
-                    + seed.getKey())) {
-                assertThat(committed).as("seed %s (run SharedMemorySeeds.main to write it)", seed.getKey()).isNotNull();
-                assertThat(committed.readAllBytes()).as("seed %s (run SharedMemorySeeds.main to write it)", seed.getKey())
-                        .isEqualTo(seed.getValue());
-            }
-        }
+        FuzzCorpus.assertHoldsEverySeed(SharedMemoryFuzzTests.class, "sharedMemoryRequest", SharedMemorySeeds.all(), SharedMemorySeeds.class);
     }
 
     @Test

@@ -3,12 +3,11 @@ package dev.pinnedmemory.inference.rest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.pinnedmemory.inference.Datatype;
+import dev.pinnedmemory.inference.FuzzCorpus;
 
 /**
  * The shared memory fuzz target's seed corpus: scripts ({@link SharedMemoryFuzzHarness.Script}) of the requests
@@ -36,11 +35,7 @@ final class SharedMemorySeeds {
 
     /** Writes every seed into the directory {@code args[0]}. */
     public static void main(String[] args) throws IOException {
-        Path directory = Path.of(args[0]);
-        Files.createDirectories(directory);
-        for (Map.Entry<String, byte[]> seed : all().entrySet()) {
-            Files.write(directory.resolve(seed.getKey()), seed.getValue());
-        }
+        FuzzCorpus.write(args[0], all());
     }
 
     /** {@return every seed by its file name} */

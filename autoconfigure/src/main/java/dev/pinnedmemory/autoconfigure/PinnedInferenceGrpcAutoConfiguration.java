@@ -3,8 +3,10 @@ package dev.pinnedmemory.autoconfigure;
 import dev.pinnedmemory.inference.InferenceModel;
 import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.grpc.GrpcInferenceService;
+import dev.pinnedmemory.inference.grpc.NettyFrameSize;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -14,6 +16,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 import org.springframework.util.unit.DataSize;
@@ -25,7 +29,9 @@ import org.springframework.util.unit.DataSize;
  * {@link InferenceServer} bean's models. Spring gRPC (1.0.x, the line for Spring Boot 4.0) serves every
  * {@link BindableService} bean on its grpc-java Netty server, on {@code spring.grpc.server.port} (9090 by
  * default; Triton clients expect 8001); this configuration raises that server's
- * {@code max-inbound-message-size} to the service's largest request. {@code pinned-memory.inference.grpc.enabled=false}
+ * {@code max-inbound-message-size} to the service's largest request and, when it is grpc-java's Netty server,
+ * makes it advertise HTTP/2 frames of {@code pinned-memory.inference.grpc.max-frame-size} (1MB by default;
+ * {@link NettyFrameSize}, on event loops of the customizer's own). {@code pinned-memory.inference.grpc.enabled=false}
  * (or {@code pinned-memory.enabled=false}) turns gRPC off; without Spring gRPC's server starter no gRPC
  * server runs at all.
  *
@@ -70,6 +76,19 @@ public final class PinnedInferenceGrpcAutoConfiguration {
                     + "{2} (its largest ModelInfer request); every service on that server shares the limit", configured,
                     needed, GrpcInferenceService.SERVICE_NAME);
             return builder -> builder.maxInboundMessageSize((int) needed);
+        }
+    }
+
+    /** Spring gRPC's Netty server, advertising larger HTTP/2 frames. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ServerBuilderCustomizer.class, NettyServerBuilder.class})
+    static class SpringGrpcNettyServer {
+
+        /** Runs first, so that an application's own customizer may still choose other event loops or channels. */
+        @Bean
+        @Order(Ordered.HIGHEST_PRECEDENCE)
+        GrpcFrameSizeCustomizer<?> grpcInferenceFrameSizeCustomizer(PinnedInferenceProperties properties) {
+            return new GrpcFrameSizeCustomizer<>(Math.toIntExact(properties.getGrpc().getMaxFrameSize().toBytes()));
         }
     }
 }

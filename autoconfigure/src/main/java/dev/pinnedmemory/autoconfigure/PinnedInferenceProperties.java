@@ -2,6 +2,8 @@ package dev.pinnedmemory.autoconfigure;
 
 import java.time.Duration;
 
+import dev.pinnedmemory.inference.grpc.NettyFrameSize;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -137,6 +139,13 @@ public class PinnedInferenceProperties {
          */
         private @Nullable DataSize maxMessageSize;
 
+        /**
+         * HTTP/2 frame size Spring gRPC's Netty server advertises (SETTINGS_MAX_FRAME_SIZE), so that clients send
+         * large tensors in fewer frames: from 16KB (HTTP/2's default: the server is left as Spring gRPC made it) to
+         * 16777215B. The server then runs on NIO event loops of the starter's own; TLS stays Spring gRPC's.
+         */
+        private DataSize maxFrameSize = DataSize.ofMegabytes(1);
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -156,6 +165,20 @@ public class PinnedInferenceProperties {
                         "Set pinned-memory.inference.grpc.max-message-size to a data size such as 512MB, or leave it unset.");
             }
             this.maxMessageSize = maxMessageSize;
+        }
+
+        public DataSize getMaxFrameSize() {
+            return maxFrameSize;
+        }
+
+        public void setMaxFrameSize(DataSize maxFrameSize) {
+            if (maxFrameSize.toBytes() < NettyFrameSize.HTTP2_DEFAULT_BYTES || maxFrameSize.toBytes() > NettyFrameSize.HTTP2_MAX_BYTES) {
+                throw new InvalidPinnedMemoryPropertyException(PREFIX + ".grpc.max-frame-size",
+                        "must be from " + NettyFrameSize.HTTP2_DEFAULT_BYTES + "B (16KB, HTTP/2's default) to "
+                                + NettyFrameSize.HTTP2_MAX_BYTES + "B (HTTP/2's largest frame)", maxFrameSize.toBytes() + "B",
+                        "Set pinned-memory.inference.grpc.max-frame-size to a data size such as 1MB, or 16KB to keep HTTP/2's default.");
+            }
+            this.maxFrameSize = maxFrameSize;
         }
     }
 

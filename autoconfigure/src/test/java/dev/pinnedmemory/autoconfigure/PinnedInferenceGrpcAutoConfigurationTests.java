@@ -1,13 +1,17 @@
 package dev.pinnedmemory.autoconfigure;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.google.protobuf.ByteString;
 import dev.pinnedmemory.PinnedMemoryPool;
 import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.grpc.GrpcInferenceService;
+import io.grpc.ForwardingServerBuilder;
+import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -77,6 +81,63 @@ class PinnedInferenceGrpcAutoConfigurationTests {
         this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-message-size=3GB")
                 .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
                         .hasMessageContaining("'pinned-memory.inference.grpc.max-message-size' must be from 1B to 2147483647B (gRPC's largest message) but was 3221225472B"));
+    }
+
+    @Test
+    void runShouldMakeSpringGrpcsServerAdvertiseOneMegabyteFramesUnlessToldOtherwise() {
+        this.runner.withUserConfiguration(Models.class).run(context -> {
+            int port = context.getBean(GrpcServerLifecycle.class).getPort();
+            assertThat(Http2SettingsProbe.settings(port)).containsEntry(Http2SettingsProbe.MAX_FRAME_SIZE, 1L << 20);
+        });
+        this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-frame-size=4MB")
+                .run(context -> assertThat(Http2SettingsProbe.settings(context.getBean(GrpcServerLifecycle.class).getPort()))
+                        .containsEntry(Http2SettingsProbe.MAX_FRAME_SIZE, 4L << 20));
+        // HTTP/2's default: nothing to advertise, the server is left as Spring gRPC made it.
+        this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-frame-size=16KB")
+                .run(context -> assertThat(Http2SettingsProbe.settings(context.getBean(GrpcServerLifecycle.class).getPort()))
+                        .doesNotContainKey(Http2SettingsProbe.MAX_FRAME_SIZE));
+    }
+
+    @Test
+    void theFrameSizeCustomizerShouldOwnItsEventLoopsUntilTheContextCloses() {
+        AtomicReference<EventLoopGroup> workers = new AtomicReference<>();
+        this.runner.withUserConfiguration(Models.class).run(context -> {
+            GrpcFrameSizeCustomizer<?> customizer = context.getBean(GrpcFrameSizeCustomizer.class);
+            workers.set(customizer.workers());
+            assertThat(workers.get()).as("the event loops it made for Spring gRPC's server").isNotNull();
+            assertThat(workers.get().isShuttingDown()).isFalse();
+        });
+        assertThat(workers.get().isTerminated()).as("its event loops, after the context closed").isTrue();
+        // 16KB: Spring gRPC's server as it made it, on grpc-java's own event loops.
+        this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-frame-size=16KB")
+                .run(context -> assertThat(context.getBean(GrpcFrameSizeCustomizer.class).workers()).isNull());
+    }
+
+    @Test
+    void theFrameSizeCustomizerShouldLeaveOtherServersAlone() {
+        // Any builder but grpc-netty's (in-process, shaded Netty, a servlet's): one that refuses every call.
+        GrpcFrameSizeCustomizer<OtherServer> customizer = new GrpcFrameSizeCustomizer<>(1 << 20);
+        customizer.customize(new OtherServer());
+        assertThat(customizer.workers()).as("event loops made for another kind of server").isNull();
+    }
+
+    /** A server builder that is not grpc-netty's, and that no call may reach. */
+    private static final class OtherServer extends ForwardingServerBuilder<OtherServer> {
+        @Override
+        protected ServerBuilder<?> delegate() {
+            throw new UnsupportedOperationException("the customizer called the builder");
+        }
+    }
+
+    @Test
+    void runWithAMaxFrameSizeOutsideHttp2sRangeShouldFailNamingTheValueAndTheRange() {
+        this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-frame-size=8KB")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("'pinned-memory.inference.grpc.max-frame-size' must be from 16384B (16KB, HTTP/2's "
+                                + "default) to 16777215B (HTTP/2's largest frame) but was 8192B"));
+        this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-frame-size=16MB")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("but was 16777216B"));
     }
 
     @Test

@@ -53,7 +53,7 @@ class ArchitectureTests {
         assertThat(publicTypes("dev.pinnedmemory.inference.rest")).as(DELIBERATE, "dev.pinnedmemory.inference.rest")
                 .containsExactly("InferenceRestController");
         assertThat(publicTypes("dev.pinnedmemory.inference.grpc")).as(DELIBERATE, "dev.pinnedmemory.inference.grpc")
-                .containsExactly("GrpcInferenceService");
+                .containsExactly("GrpcInferenceService", "NettyFrameSize");
         assertThat(publicTypes("dev.pinnedmemory.inference.metrics")).as(DELIBERATE, "dev.pinnedmemory.inference.metrics")
                 .containsExactly("InferenceMeters", "SharedMemoryMeters");
         assertThat(publicTypes("dev.pinnedmemory.inference.actuate")).as(DELIBERATE, "dev.pinnedmemory.inference.actuate")

@@ -26,6 +26,7 @@ import dev.pinnedmemory.inference.InferenceServer;
 import dev.pinnedmemory.inference.ModelMetadata;
 import dev.pinnedmemory.inference.TensorMetadata;
 import dev.pinnedmemory.inference.grpc.GrpcInferenceService;
+import dev.pinnedmemory.inference.grpc.NettyFrameSize;
 import inference.GRPCInferenceServiceGrpc;
 import inference.GrpcPredictV2.ModelInferRequest;
 import io.grpc.BindableService;
@@ -36,7 +37,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
  * One inference service on grpc-java's Netty server on loopback, in this JVM: {@code pinned}
@@ -57,7 +57,7 @@ final class BenchGrpcServer implements AutoCloseable {
     private final ManagedChannel channel;
     final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
 
-    BenchGrpcServer(String implementation, int tensorBytes, int executorThreads) throws IOException {
+    BenchGrpcServer(String implementation, int tensorBytes, int executorThreads, int maxFrameSize) throws IOException {
         pool = PinnedMemoryPool.builder(ElementType.BYTE).name("tensors").bufferSize(Math.max(tensorBytes, 4096))
                 .minBufferSize(4096).initialSize(0).maxSize(64).clearOnReturn(false)
                 .backend(PageLockingBackends.select(BackendKind.MLOCK, true).backend()).build();
@@ -70,9 +70,9 @@ final class BenchGrpcServer implements AutoCloseable {
         boss = new MultiThreadIoEventLoopGroup(1, recording("grpc-boss"), NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(2, recording("grpc-worker"), NioIoHandler.newFactory());
         executor = Executors.newFixedThreadPool(executorThreads, recording("grpc-call"));
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        server = NettyFrameSize.configure(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), maxFrameSize,
+                        boss, workers)
                 .addService(service).maxInboundMessageSize(Integer.MAX_VALUE)
-                .bossEventLoopGroup(boss).workerEventLoopGroup(workers).channelType(NioServerSocketChannel.class)
                 .executor(executor)
                 .build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext()

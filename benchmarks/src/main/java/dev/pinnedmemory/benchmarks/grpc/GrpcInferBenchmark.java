@@ -31,10 +31,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * At each iteration's end it prints the heap the server's threads (Netty's event loops and the call executor)
  * allocated per call, and that as a share of the tensor's bytes ("server allocated"): the client, a generated
  * blocking stub on the benchmark thread, is not counted. {@code -prof gc} gives the whole JVM's, client included.
+ * Both run on the same server, which advertises {@code maxFrameSize} ({@code NettyFrameSize}, as the starter does
+ * by default); {@code -p maxFrameSize=16384} keeps HTTP/2's default. The first 10 to 15 seconds of a fork run at a
+ * fifth of the later speed for both implementations (grpc-java's flow-control window and the JIT settling), so
+ * the warm-up is long.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 8, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx2g"})
 @State(Scope.Benchmark)
@@ -46,6 +50,10 @@ public class GrpcInferBenchmark {
     @Param({"pinned", "generated"})
     String implementation;
 
+    /** The server's HTTP/2 {@code SETTINGS_MAX_FRAME_SIZE} ({@code NettyFrameSize}; 16384 is HTTP/2's default). */
+    @Param({"1048576"})
+    int maxFrameSize;
+
     private BenchGrpcServer server;
     private ModelInferRequest request;
     private long serverBytesBefore;
@@ -54,7 +62,7 @@ public class GrpcInferBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws IOException {
-        server = new BenchGrpcServer(implementation, tensorBytes, 4);
+        server = new BenchGrpcServer(implementation, tensorBytes, 4, maxFrameSize);
         request = BenchGrpcServer.request(tensorBytes);
         ModelInferResponse first = server.stub.modelInfer(request);
         if (first.getRawOutputContents(0).size() != tensorBytes) {

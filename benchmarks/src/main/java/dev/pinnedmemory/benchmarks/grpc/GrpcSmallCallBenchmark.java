@@ -41,6 +41,10 @@ public class GrpcSmallCallBenchmark {
     @Param({"pinned", "generated"})
     String implementation;
 
+    /** The server's HTTP/2 {@code SETTINGS_MAX_FRAME_SIZE} ({@code NettyFrameSize}; 16384 is HTTP/2's default). */
+    @Param({"1048576"})
+    int maxFrameSize;
+
     private BenchGrpcServer server;
     private ModelInferRequest request;
     private long serverBytesBefore;
@@ -49,7 +53,7 @@ public class GrpcSmallCallBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws IOException {
-        server = new BenchGrpcServer(implementation, tensorBytes, 16);
+        server = new BenchGrpcServer(implementation, tensorBytes, 16, maxFrameSize);
         request = BenchGrpcServer.request(tensorBytes);
         server.stub.modelInfer(request);
     }

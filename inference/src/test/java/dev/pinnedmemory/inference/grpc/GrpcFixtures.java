@@ -33,6 +33,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 
 /** Models, a real gRPC server on Netty with grpc-java's generated client, and wire-format helpers for the gRPC tests. */
 final class GrpcFixtures {
@@ -93,13 +96,18 @@ final class GrpcFixtures {
                 });
     }
 
-    /** A server on a loopback port of its own, and a channel to it with grpc-java's generated stubs. */
+    /**
+     * A server on a loopback port of its own that advertises 1 MiB HTTP/2 frames ({@link NettyFrameSize}, as the
+     * starter's server does by default), and a channel to it with grpc-java's generated stubs.
+     */
     static final class Served implements AutoCloseable {
 
         final PinnedMemoryPool<byte[]> pool;
         final InferenceServer inference;
         final GrpcInferenceService service;
         final List<InferenceObserver.CompletedRequest> completed = new CopyOnWriteArrayList<>();
+        final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         final Server server;
         final ManagedChannel channel;
         final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
@@ -110,7 +118,8 @@ final class GrpcFixtures {
             this.inference = InferenceServer.builder(pool).models(models).limits(limits).observer(completed::add).build();
             this.service = new GrpcInferenceService(inference);
             // The transport's own limit above ours, so that the service's refusal is what a client sees.
-            this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            this.server = NettyFrameSize.configure(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), 1 << 20,
+                            boss, workers)
                     .addService(service)
                     .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, service.maxMessageBytes() * 4))
                     .build().start();
@@ -130,6 +139,8 @@ final class GrpcFixtures {
             server.shutdownNow();
             channel.awaitTermination(10, TimeUnit.SECONDS);
             server.awaitTermination(10, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
     }
 

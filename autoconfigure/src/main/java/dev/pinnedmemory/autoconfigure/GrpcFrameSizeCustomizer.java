@@ -1,30 +1,43 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import dev.pinnedmemory.inference.grpc.NettyFrameSize;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
+import org.springframework.util.ClassUtils;
 
 /**
  * Makes Spring gRPC's Netty server advertise {@code pinned-memory.inference.grpc.max-frame-size} HTTP/2 frames
- * ({@link NettyFrameSize}), on NIO event loops it makes for the first Netty builder it sees (one accepting
- * thread, Netty's default count of serving threads, daemon threads named {@code pinned-memory-grpc-*}) and
- * shuts down with the context, after Spring gRPC has stopped its server. Leaves other builders (in-process,
- * shaded Netty) and a size of 16KB (HTTP/2's default) alone. The server's credentials, TLS included, stay
- * Spring gRPC's.
+ * ({@link NettyFrameSize}), on event loops it makes for the first Netty builder it sees, of the transport
+ * grpc-netty would pick itself (epoll where Netty's native epoll is on the class path and loads, else NIO): one
+ * accepting thread, Netty's default count of serving threads, daemon threads named {@code pinned-memory-grpc-*}.
+ * It shuts them down when the context closes, after Spring gRPC's server was stopped (a short quiet period lets
+ * the last connections' tasks run). Leaves alone other builders (in-process, shaded Netty) and, when built with
+ * {@link #HTTP2_DEFAULT} (16KB, or a Unix domain socket address), every builder. The server's credentials, TLS
+ * included, stay Spring gRPC's.
  *
  * <p>Ownership: owns the event loops. Thread-safe: builders may be customized from any thread.
  */
 final class GrpcFrameSizeCustomizer<T extends ServerBuilder<T>> implements ServerBuilderCustomizer<T>, DisposableBean {
+
+    /** HTTP/2's default frame size: nothing to advertise, the builder is left as it is. */
+    static final int HTTP2_DEFAULT = NettyFrameSize.HTTP2_DEFAULT_BYTES;
+
+    private static final boolean EPOLL_CLASSES = ClassUtils.isPresent("io.netty.channel.epoll.Epoll",
+            GrpcFrameSizeCustomizer.class.getClassLoader());
 
     private final int maxFrameSize;
     private @Nullable EventLoopGroup boss;
@@ -36,14 +49,14 @@ final class GrpcFrameSizeCustomizer<T extends ServerBuilder<T>> implements Serve
 
     @Override
     public synchronized void customize(T builder) {
-        if (!(builder instanceof NettyServerBuilder netty) || maxFrameSize == NettyFrameSize.HTTP2_DEFAULT_BYTES) {
+        if (!(builder instanceof NettyServerBuilder netty) || maxFrameSize == HTTP2_DEFAULT) {
             return;
         }
         if (boss == null || workers == null) {
-            boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pinned-memory-grpc-boss", true),
-                    NioIoHandler.newFactory());
-            workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("pinned-memory-grpc-worker", true),
-                    NioIoHandler.newFactory());
+            IoHandlerFactory io = EPOLL_CLASSES && EpollTransport.available() ? EpollTransport.handlers()
+                    : NioIoHandler.newFactory();
+            boss = new MultiThreadIoEventLoopGroup(1, threads("boss"), io);
+            workers = new MultiThreadIoEventLoopGroup(0, threads("worker"), io);
         }
         NettyFrameSize.configure(netty, maxFrameSize, boss, workers);
     }
@@ -55,12 +68,34 @@ final class GrpcFrameSizeCustomizer<T extends ServerBuilder<T>> implements Serve
 
     @Override
     public synchronized void destroy() {
-        for (EventLoopGroup group : new EventLoopGroup[] {boss, workers}) {
+        EventLoopGroup[] groups = {boss, workers};
+        for (EventLoopGroup group : groups) {
             if (group != null) {
-                group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+                group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS);
+            }
+        }
+        for (EventLoopGroup group : groups) {
+            if (group != null) {
+                group.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
             }
         }
         boss = null;
         workers = null;
+    }
+
+    private static ThreadFactory threads(String role) {
+        return new DefaultThreadFactory("pinned-memory-grpc-" + role, true);
+    }
+
+    /** Netty's native epoll, touched only where its classes are. */
+    private static final class EpollTransport {
+
+        static boolean available() {
+            return Epoll.isAvailable();
+        }
+
+        static IoHandlerFactory handlers() {
+            return EpollIoHandler.newFactory();
+        }
     }
 }

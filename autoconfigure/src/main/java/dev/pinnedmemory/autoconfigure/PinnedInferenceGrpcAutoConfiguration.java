@@ -84,11 +84,22 @@ public final class PinnedInferenceGrpcAutoConfiguration {
     @ConditionalOnClass({ServerBuilderCustomizer.class, NettyServerBuilder.class})
     static class SpringGrpcNettyServer {
 
-        /** Runs first, so that an application's own customizer may still choose other event loops or channels. */
+        /**
+         * Runs first: an application customizer that sets a channel type or factory of its own for that server replaces
+         * this one's (its event loops then idle until the context closes); one that sets only event loops of its own
+         * needs {@code max-frame-size: 16KB}, or {@link NettyFrameSize#configure} with its loops.
+         */
         @Bean
         @Order(Ordered.HIGHEST_PRECEDENCE)
-        GrpcFrameSizeCustomizer<?> grpcInferenceFrameSizeCustomizer(PinnedInferenceProperties properties) {
-            return new GrpcFrameSizeCustomizer<>(Math.toIntExact(properties.getGrpc().getMaxFrameSize().toBytes()));
+        GrpcFrameSizeCustomizer<?> grpcInferenceFrameSizeCustomizer(PinnedInferenceProperties properties, Environment environment) {
+            int bytes = Math.toIntExact(properties.getGrpc().getMaxFrameSize().toBytes());
+            String address = environment.getProperty("spring.grpc.server.address", "");
+            if (bytes != GrpcFrameSizeCustomizer.HTTP2_DEFAULT && address.startsWith("unix:")) {
+                LOG.log(System.Logger.Level.INFO, "Spring gRPC''s server listens on a Unix domain socket ({0}): it keeps HTTP/2''s "
+                        + "16KB frames, not pinned-memory.inference.grpc.max-frame-size ({1} bytes)", address, bytes);
+                return new GrpcFrameSizeCustomizer<>(GrpcFrameSizeCustomizer.HTTP2_DEFAULT);
+            }
+            return new GrpcFrameSizeCustomizer<>(bytes);
         }
     }
 }

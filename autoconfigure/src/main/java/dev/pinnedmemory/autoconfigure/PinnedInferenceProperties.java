@@ -142,7 +142,9 @@ public class PinnedInferenceProperties {
         /**
          * HTTP/2 frame size Spring gRPC's Netty server advertises (SETTINGS_MAX_FRAME_SIZE), so that clients send
          * large tensors in fewer frames: from 16KB (HTTP/2's default: the server is left as Spring gRPC made it) to
-         * 16777215B. The server then runs on NIO event loops of the starter's own; TLS stays Spring gRPC's.
+         * 16777215B. The server then runs on event loops of the starter's own (epoll where it loads, else NIO); TLS
+         * stays Spring gRPC's. Any client may make each connection hold up to about twice this size of Netty's
+         * direct memory (a frame is held whole before it is read).
          */
         private DataSize maxFrameSize = DataSize.ofMegabytes(1);
 

@@ -1,5 +1,6 @@
 package dev.pinnedmemory.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -12,7 +13,12 @@ import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
@@ -106,11 +112,24 @@ class PinnedInferenceGrpcAutoConfigurationTests {
             workers.set(customizer.workers());
             assertThat(workers.get()).as("the event loops it made for Spring gRPC's server").isNotNull();
             assertThat(workers.get().isShuttingDown()).isFalse();
+            // The transport grpc-netty picks by itself: epoll where Netty's native epoll loads (Spring gRPC brings it on Linux).
+            assertThat(((IoEventLoopGroup) workers.get()).isIoType(Epoll.isAvailable() ? EpollIoHandler.class : NioIoHandler.class))
+                    .isTrue();
         });
         assertThat(workers.get().isTerminated()).as("its event loops, after the context closed").isTrue();
         // 16KB: Spring gRPC's server as it made it, on grpc-java's own event loops.
         this.runner.withUserConfiguration(Models.class).withPropertyValues("pinned-memory.inference.grpc.max-frame-size=16KB")
                 .run(context -> assertThat(context.getBean(GrpcFrameSizeCustomizer.class).workers()).isNull());
+    }
+
+    @Test
+    void runOnAUnixDomainSocketShouldLeaveTheServerAsSpringGrpcMadeIt(@TempDir Path directory) {
+        this.runner.withUserConfiguration(Models.class)
+                .withPropertyValues("spring.grpc.server.address=unix:" + directory.resolve("inference.sock"))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(GrpcFrameSizeCustomizer.class).workers()).isNull();
+                });
     }
 
     @Test

@@ -8,16 +8,25 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-/** The gRPC transport's boundary: one public type, no Spring, no protobuf message or ByteString, and the rules free of it. */
+/** The gRPC transport's boundary: two public types (Netty known to one), no Spring, no protobuf message or ByteString, and the rules free of it. */
 class GrpcArchitectureTests {
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.pinnedmemory.inference");
 
     @Test
-    void onlyTheServiceShouldBePublic() {
+    void onlyTheServiceAndTheFrameSizeShouldBePublic() {
         classes().that().resideInAPackage("dev.pinnedmemory.inference.grpc").and().arePublic()
-                .should().haveFullyQualifiedName(GrpcInferenceService.class.getName()).check(CLASSES);
+                .should().haveFullyQualifiedName(GrpcInferenceService.class.getName())
+                .orShould().haveFullyQualifiedName(NettyFrameSize.class.getName()).check(CLASSES);
+    }
+
+    @Test
+    void onlyTheFrameSizeShouldKnowNetty() {
+        // The service runs on any grpc-java transport; grpc-netty and Netty are NettyFrameSize's alone.
+        noClasses().that().resideInAPackage("dev.pinnedmemory.inference.grpc..")
+                .and().haveNameNotMatching(".*\\.NettyFrameSize(\\$.*)?")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "io.grpc.netty..").check(CLASSES);
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -44,9 +46,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
@@ -77,10 +84,14 @@ class NettyFrameSizeTests {
 
     @AfterEach
     void stop() {
-        assertThat(pool.stats().inUse()).as("leases still out").isZero();
-        pool.close();
-        assertThat(boss.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertThat(pool.stats().inUse()).as("leases still out").isZero();
+        } finally {
+            pool.close();
+            for (EventLoopGroup group : List.of(boss, workers)) {
+                assertThat(group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)).isTrue();
+            }
+        }
     }
 
     @Test
@@ -99,6 +110,52 @@ class NettyFrameSizeTests {
 
         assertThat(frames.clientMaxFrameSize.get()).isEqualTo(32 * 1024);
         assertThat(frames.largestData.get()).isEqualTo(32 * 1024);
+    }
+
+    @Test
+    void aClientWithRoomToWriteShouldSendFramesOfTheWholeSize() throws Exception {
+        // grpc-java's client writes no more than its channel's write buffer (64 KiB) per frame; with room for 8 MiB
+        // it sends frames of the size advertised, which Netty must take whole before reading them.
+        Frames frames = infer(address -> NettyFrameSize.configure(NettyServerBuilder.forAddress(address), 1 << 20, boss, workers),
+                InternalProtocolNegotiators::plaintext,
+                client -> client.withOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 8 << 20)));
+
+        assertThat(frames.largestData.get()).isEqualTo(1 << 20);
+        assertThat(frames.data.get()).isLessThanOrEqualTo(TENSOR_BYTES / (1 << 20) + 2);
+    }
+
+    @Test
+    void anEpollServerShouldAdvertiseToo() throws Exception {
+        assertThat(Epoll.isAvailable()).as("Netty's native epoll here: %s", Epoll.unavailabilityCause()).isTrue();
+        EventLoopGroup epollBoss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup epollWorkers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        try {
+            Frames frames = infer(address -> NettyFrameSize.configure(NettyServerBuilder.forAddress(address), 1 << 20,
+                    epollBoss, epollWorkers));
+
+            assertThat(frames.clientMaxFrameSize.get()).isEqualTo(1 << 20);
+            assertThat(frames.largestData.get()).isGreaterThan(HTTP2_DEFAULT);
+            // And one of each kind is refused, naming both.
+            assertThatThrownBy(() -> NettyFrameSize.configure(NettyServerBuilder.forPort(0), 1 << 20, boss, epollWorkers))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("boss and workers: NIO event loops and epoll event loops (expected: event loops of one "
+                            + "kind, NIO or epoll, such as MultiThreadIoEventLoopGroup with NioIoHandler or EpollIoHandler)");
+        } finally {
+            epollBoss.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            epollWorkers.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void eventLoopsOfNoSocketTransportShouldBeRefused() {
+        EventLoopGroup local = new DefaultEventLoopGroup(1);
+        try {
+            assertThatThrownBy(() -> NettyFrameSize.configure(NettyServerBuilder.forPort(0), 1 << 20, local, local))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("boss and workers: io.netty.channel.DefaultEventLoopGroup and io.netty.channel.DefaultEventLoopGroup");
+        } finally {
+            local.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
@@ -133,7 +190,7 @@ class NettyFrameSizeTests {
         SslContext client = GrpcSslContexts.forClient().trustManager(trust).build();
 
         Frames frames = infer(address -> NettyFrameSize.configure(NettyServerBuilder.forAddress(address, tls), 1 << 20, boss, workers),
-                () -> InternalProtocolNegotiators.tls(client, "127.0.0.1", null));
+                () -> InternalProtocolNegotiators.tls(client, "127.0.0.1", null), channel -> { });
 
         // The bytes are encrypted on the socket: what the client's HTTP/2 encoder was told to cut DATA at says it.
         assertThat(frames.clientMaxFrameSize.get()).isEqualTo(1 << 20);
@@ -153,12 +210,13 @@ class NettyFrameSizeTests {
 
     /** Serves {@link #inference} on the builder, sends one tensor with a counting client and checks the echo. */
     private Frames infer(Function<InetSocketAddress, NettyServerBuilder> builder) throws Exception {
-        return infer(builder, InternalProtocolNegotiators::plaintext);
+        return infer(builder, InternalProtocolNegotiators::plaintext, client -> { });
     }
 
     /** The same, the client's connections negotiated by {@code negotiator} (plaintext or TLS). */
     private Frames infer(Function<InetSocketAddress, NettyServerBuilder> builder,
-                         Supplier<InternalProtocolNegotiator.ProtocolNegotiator> negotiator) throws Exception {
+                         Supplier<InternalProtocolNegotiator.ProtocolNegotiator> negotiator,
+                         Consumer<NettyChannelBuilder> clientOptions) throws Exception {
         Server server = builder.apply(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new GrpcInferenceService(inference)).maxInboundMessageSize(Integer.MAX_VALUE).build().start();
         Frames frames = new Frames();
@@ -175,6 +233,7 @@ class NettyFrameSizeTests {
                 return 80;
             }
         });
+        clientOptions.accept(channelBuilder);
         ManagedChannel channel = channelBuilder.build();
         try {
             ByteBuffer data = ByteBuffer.allocate(TENSOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);

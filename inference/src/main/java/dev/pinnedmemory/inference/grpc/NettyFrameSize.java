@@ -19,15 +19,15 @@ import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 
 /**
- * A larger HTTP/2 frame size for grpc-java's Netty server ({@code grpc-netty}), which always advertises
- * HTTP/2's default of 16 KiB and has no setting for it: a server configured here sends each connection a
- * second {@code SETTINGS} frame with {@code SETTINGS_MAX_FRAME_SIZE} (after its first: at once without TLS, after
- * the handshake with it), so that clients may send a tensor in fewer, larger {@code DATA} frames. Each frame the server receives costs grpc-java and
- * Netty a few objects and a view of the frame; a 16 MiB tensor in 16 KiB frames is 1,024 of them, and those
- * objects were most of what a {@code ModelInfer} call allocated on the heap. The server accepts the larger
- * frames once the client has acknowledged the setting, as HTTP/2 requires; until then (and from clients that
- * ignore it) frames stay at 16 KiB and everything works as before. What the server sends is still cut into
- * frames of the size each client advertises.
+ * A larger HTTP/2 frame size for grpc-java's Netty server ({@code grpc-netty}), which always advertises HTTP/2's
+ * default of 16 KiB and has no setting for it: a server configured here sends each connection a second
+ * {@code SETTINGS} frame with {@code SETTINGS_MAX_FRAME_SIZE} (after its first: at once without TLS, after the
+ * handshake with it), so that clients may send a tensor in fewer, larger {@code DATA} frames. Each frame the
+ * server receives costs grpc-java and Netty a few objects and a view of the frame; a 16 MiB tensor in 16 KiB
+ * frames is 1,024 of them, and those objects were most of what a {@code ModelInfer} call allocated on the heap.
+ * The server accepts the larger frames once the client has acknowledged the setting, as HTTP/2 requires; until
+ * then (and from clients that ignore it) frames stay at 16 KiB and everything works as before. What the server
+ * sends is still cut into frames of the size each client advertises.
  *
  * {@snippet :
  * EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -39,15 +39,15 @@ import io.netty.handler.codec.http2.Http2Settings;
  * }
  *
  * <p>It needs nothing of grpc-java beyond its public builder: the server's listening channel (NIO or epoll, as
- * the event loops are) passes each
- * accepted connection a handler that, once grpc-java's HTTP/2 handler is in place (at once without TLS, after the
- * handshake with it), sends the {@code SETTINGS} frame through it and leaves the pipeline. The credentials,
- * TLS included, are the builder's own. As grpc-java requires with a channel of one's own, the builder is also
- * given the event loops, which their creator owns and shuts down after the server. The Spring Boot starter
- * does this for Spring gRPC's Netty server ({@code pinned-memory.inference.grpc.max-frame-size}); not for shaded
- * Netty ({@code grpc-netty-shaded}) or a Unix domain socket. Netty holds a frame whole before it reads it, HEADERS
- * and DATA alike, in a buffer it grows in powers of two: any client may make each connection hold up to about
- * twice this many bytes of Netty's pooled direct memory (with 16 KiB frames, about 32 KiB).
+ * the event loops are) passes each accepted connection a handler that, once grpc-java's HTTP/2 handler is in
+ * place, sends the {@code SETTINGS} frame through it and leaves the pipeline. The credentials, TLS included, are
+ * the builder's own. As grpc-java requires with a channel of one's own, the builder is also given the event
+ * loops, which their creator owns and shuts down after the server. The Spring Boot starter does this for Spring
+ * gRPC's Netty server ({@code pinned-memory.inference.grpc.max-frame-size}); not for shaded Netty
+ * ({@code grpc-netty-shaded}) or a Unix domain socket. Netty holds a frame whole before it reads it,
+ * {@code HEADERS} and {@code DATA} alike, in a buffer it grows in powers of two: any client may make each
+ * connection hold up to about twice this many bytes of Netty's pooled direct memory (with 16 KiB frames, about
+ * 32 KiB).
  *
  * <p>Ownership: holds no memory; the event loops stay the caller's. Thread-safe: stateless.
  */

@@ -28,9 +28,13 @@ import dev.pinnedmemory.inference.SharedMemoryLimits;
 import dev.pinnedmemory.inference.SharedMemoryRegistry;
 import dev.pinnedmemory.inference.TensorMetadata;
 import dev.pinnedmemory.inference.grpc.GrpcInferenceService;
+import dev.pinnedmemory.inference.grpc.NettyFrameSize;
 import dev.pinnedmemory.inference.rest.InferenceRestController;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
@@ -44,7 +48,8 @@ import org.springframework.web.servlet.config.annotation.EnableWebMvc;
  * One {@link InferenceServer} with the model "scale" (its FP32 {@code INPUT} times 2 as {@code OUTPUT}: every
  * input byte read, every output byte written, where the client asked when it asked in shared memory, else in a
  * lease) and a {@link SharedMemoryRegistry} on the {@code mlock} backend, served over REST (Spring MVC on an
- * embedded Tomcat, random port) and gRPC (grpc-java's Netty server, random port); and the client's side: two
+ * embedded Tomcat, random port) and gRPC (grpc-java's Netty server, random port, 1 MiB HTTP/2 frames as the
+ * starter's by default: {@code NettyFrameSize}); and the client's side: two
  * POSIX shared memory objects in {@code /dev/shm} of {@code tensorBytes} each, the input written into the first,
  * registered as the regions {@code input} and {@code output}. Built without auto-configuration so it runs the
  * same from the shaded benchmark jar. Owns all of it; {@link #close()} unregisters, stops and removes everything.
@@ -59,6 +64,8 @@ final class SharedMemoryBenchServer implements AutoCloseable {
     final MemorySegment clientInput;
     final MemorySegment clientOutput;
     private final AnnotationConfigServletWebServerApplicationContext web;
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final Server grpc;
     private final Arena client = Arena.ofShared();
     private final Path inputObject;
@@ -75,8 +82,9 @@ final class SharedMemoryBenchServer implements AutoCloseable {
         web.registerBean(InferenceServer.class, () -> inference);
         web.register(Web.class);
         web.refresh();
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new GrpcInferenceService(inference))
-                .maxInboundMessageSize(Integer.MAX_VALUE).build().start();
+        // 1 MiB HTTP/2 frames, as the starter's gRPC server advertises by default.
+        grpc = NettyFrameSize.configure(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), 1 << 20, boss, workers)
+                .addService(new GrpcInferenceService(inference)).maxInboundMessageSize(Integer.MAX_VALUE).build().start();
 
         String suffix = ProcessHandle.current().pid() + "-" + System.nanoTime();
         inputObject = Path.of("/dev/shm", "pinned-memory-bench-in-" + suffix);
@@ -114,6 +122,8 @@ final class SharedMemoryBenchServer implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         grpc.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         web.close();
         registry.close();
         pool.close();

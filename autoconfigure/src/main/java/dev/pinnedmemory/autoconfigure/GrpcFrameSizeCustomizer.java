@@ -26,15 +26,12 @@ import org.springframework.util.ClassUtils;
  * accepting thread, Netty's default count of serving threads, daemon threads named {@code pinned-memory-grpc-*}.
  * It shuts them down when the context closes, after Spring gRPC's server was stopped (a short quiet period lets
  * the last connections' tasks run). Leaves alone other builders (in-process, shaded Netty) and, when built with
- * {@link #HTTP2_DEFAULT} (16KB, or a Unix domain socket address), every builder. The server's credentials, TLS
+ * HTTP/2's default of 16KB (as for a Unix domain socket address), every builder. The server's credentials, TLS
  * included, stay Spring gRPC's.
  *
  * <p>Ownership: owns the event loops. Thread-safe: builders may be customized from any thread.
  */
 final class GrpcFrameSizeCustomizer<T extends ServerBuilder<T>> implements ServerBuilderCustomizer<T>, DisposableBean {
-
-    /** HTTP/2's default frame size: nothing to advertise, the builder is left as it is. */
-    static final int HTTP2_DEFAULT = NettyFrameSize.HTTP2_DEFAULT_BYTES;
 
     private static final boolean EPOLL_CLASSES = ClassUtils.isPresent("io.netty.channel.epoll.Epoll",
             GrpcFrameSizeCustomizer.class.getClassLoader());
@@ -49,7 +46,7 @@ final class GrpcFrameSizeCustomizer<T extends ServerBuilder<T>> implements Serve
 
     @Override
     public synchronized void customize(T builder) {
-        if (!(builder instanceof NettyServerBuilder netty) || maxFrameSize == HTTP2_DEFAULT) {
+        if (!(builder instanceof NettyServerBuilder netty) || maxFrameSize == NettyFrameSize.HTTP2_DEFAULT_BYTES) {
             return;
         }
         if (boss == null || workers == null) {

@@ -94,10 +94,10 @@ public final class PinnedInferenceGrpcAutoConfiguration {
         GrpcFrameSizeCustomizer<?> grpcInferenceFrameSizeCustomizer(PinnedInferenceProperties properties, Environment environment) {
             int bytes = Math.toIntExact(properties.getGrpc().getMaxFrameSize().toBytes());
             String address = environment.getProperty("spring.grpc.server.address", "");
-            if (bytes != GrpcFrameSizeCustomizer.HTTP2_DEFAULT && address.startsWith("unix:")) {
+            if (bytes != NettyFrameSize.HTTP2_DEFAULT_BYTES && address.startsWith("unix:")) {
                 LOG.log(System.Logger.Level.INFO, "Spring gRPC''s server listens on a Unix domain socket ({0}): it keeps HTTP/2''s "
                         + "16KB frames, not pinned-memory.inference.grpc.max-frame-size ({1} bytes)", address, bytes);
-                return new GrpcFrameSizeCustomizer<>(GrpcFrameSizeCustomizer.HTTP2_DEFAULT);
+                return new GrpcFrameSizeCustomizer<>(NettyFrameSize.HTTP2_DEFAULT_BYTES);
             }
             return new GrpcFrameSizeCustomizer<>(bytes);
         }
